@@ -1,0 +1,108 @@
+"""Turns the poller's snapshots into fresh metric families on every scrape."""
+
+from __future__ import annotations
+
+import platform
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from exporter import __version__
+from exporter import metrics as m
+from exporter.model import ProductLicense
+from exporter.poller import AppState
+
+
+@dataclass(frozen=True)
+class ReloadStatus:
+    successful: bool
+    last_success: float
+
+
+def _family(spec: m.MetricSpec) -> GaugeMetricFamily | CounterMetricFamily:
+    if spec.type == "counter":
+        return CounterMetricFamily(spec.name, spec.help, labels=spec.labels)
+    return GaugeMetricFamily(spec.name, spec.help, labels=spec.labels)
+
+
+def _flag(value: bool | None) -> str:
+    return "unknown" if value is None else str(value).lower()
+
+
+class LicenseCollector(Collector):
+    """Collects from the latest snapshots; nothing here waits on an upstream. E.g.:
+
+    # HELP atlassian_license_seats_used Users consuming a license seat. Cached from ...
+    # TYPE atlassian_license_seats_used gauge
+    atlassian_license_seats_used{application="jira-prod",product="jira-software"} 431.0
+    """
+
+    def __init__(
+        self,
+        states: Callable[[], Mapping[str, AppState]],
+        clock: Callable[[], float] = time.time,
+        reload_status: Callable[[], ReloadStatus] | None = None,
+    ) -> None:
+        self._states = states
+        self._clock = clock
+        self._reload_status = reload_status
+
+    def collect(self) -> Iterator[Metric]:
+        now = self._clock()
+        families = {spec: _family(spec) for spec in m.ALL_METRICS}
+        for name, state in sorted(self._states().items()):
+            snapshot = state.fresh_snapshot(now)
+            if snapshot is not None:
+                for product in snapshot.products:
+                    self._add_license(families, name, product)
+            self._add_sync(families, name, state)
+        families[m.BUILD_INFO].add_metric([__version__, platform.python_version()], 1)
+        if self._reload_status is not None:
+            status = self._reload_status()
+            families[m.CONFIG_RELOAD_SUCCESSFUL].add_metric([], 1 if status.successful else 0)
+            families[m.CONFIG_RELOAD_SUCCESS_TIMESTAMP].add_metric([], status.last_success)
+        yield from families.values()
+
+    @staticmethod
+    def _add_license(
+        families: dict[m.MetricSpec, GaugeMetricFamily | CounterMetricFamily],
+        application: str,
+        p: ProductLicense,
+    ) -> None:
+        labels = [application, p.product]
+        families[m.SEATS_USED].add_metric(labels, p.seats_used)
+        families[m.SEATS_UNLIMITED].add_metric(labels, 1 if p.unlimited else 0)
+        if p.seats_limit is not None:
+            families[m.SEATS_LIMIT].add_metric(labels, p.seats_limit)
+        if p.seats_remaining is not None:
+            families[m.SEATS_REMAINING].add_metric(labels, p.seats_remaining)
+        for spec, value in (
+            (m.EXPIRY, p.expiry),
+            (m.MAINTENANCE_EXPIRY, p.maintenance_expiry),
+            (m.GRACE_PERIOD_END, p.grace_period_end),
+        ):
+            if value is not None:
+                families[spec].add_metric(labels, value)
+        families[m.INFO].add_metric(
+            [*labels, p.license_type or "unknown", _flag(p.evaluation), _flag(p.data_center)], 1
+        )
+
+    @staticmethod
+    def _add_sync(
+        families: dict[m.MetricSpec, GaugeMetricFamily | CounterMetricFamily],
+        application: str,
+        state: AppState,
+    ) -> None:
+        labels = [application]
+        families[m.SYNC_INTERVAL].add_metric(labels, state.interval)
+        if state.up is not None:
+            families[m.SYNC_UP].add_metric(labels, 1 if state.up else 0)
+        if state.last_success is not None:
+            families[m.SYNC_LAST_SUCCESS].add_metric(labels, state.last_success)
+        if state.last_duration is not None:
+            families[m.SYNC_DURATION].add_metric(labels, state.last_duration)
+        for reason, count in sorted(state.failures.items()):
+            families[m.SYNC_FAILURES].add_metric([application, reason], count)

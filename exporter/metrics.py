@@ -1,0 +1,142 @@
+"""The metric contract: names, label names and HELP texts.
+
+Dashboards, alert rules and the collector import from here, so a rename breaks the build
+instead of silently emptying a panel. Change a name only when an issue says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+NAMESPACE = "atlassian_license"
+EXPORTER_NAMESPACE = "atlassian_license_exporter"
+
+# Label names.
+APPLICATION = "application"
+PRODUCT = "product"
+REASON = "reason"
+LICENSE_TYPE = "license_type"
+EVALUATION = "evaluation"
+DATA_CENTER = "data_center"
+VERSION = "version"
+
+CACHED = "Cached from the last successful sync of the application; not read at scrape time."
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    name: str
+    type: Literal["gauge", "counter"]
+    labels: tuple[str, ...]
+    help: str
+
+
+def _gauge(suffix: str, labels: tuple[str, ...], help_text: str) -> MetricSpec:
+    return MetricSpec(f"{NAMESPACE}_{suffix}", "gauge", labels, help_text)
+
+
+_AP = (APPLICATION, PRODUCT)
+_A = (APPLICATION,)
+
+SEATS_LIMIT = _gauge(
+    "seats_limit", _AP, f"Seats the license allows; absent for an unlimited license. {CACHED}"
+)
+SEATS_USED = _gauge("seats_used", _AP, f"Users consuming a license seat. {CACHED}")
+SEATS_REMAINING = _gauge(
+    "seats_remaining",
+    _AP,
+    "Remaining seats as the product reports them (Bitbucket: limit minus used, negative when "
+    f"over the limit); absent for an unlimited license. {CACHED}",
+)
+SEATS_UNLIMITED = _gauge(
+    "seats_unlimited", _AP, f"1 if the license allows unlimited users, else 0. {CACHED}"
+)
+EXPIRY = _gauge(
+    "expiry_timestamp_seconds",
+    _AP,
+    f"License (subscription) expiry as a Unix timestamp, when the product reports one. {CACHED}",
+)
+MAINTENANCE_EXPIRY = _gauge(
+    "maintenance_expiry_timestamp_seconds",
+    _AP,
+    f"Maintenance (support) expiry as a Unix timestamp, when the product reports one. {CACHED}",
+)
+GRACE_PERIOD_END = _gauge(
+    "grace_period_end_timestamp_seconds",
+    _AP,
+    f"End of the license grace period as a Unix timestamp (Bitbucket). {CACHED}",
+)
+INFO = _gauge(
+    "info",
+    (APPLICATION, PRODUCT, LICENSE_TYPE, EVALUATION, DATA_CENTER),
+    f"License information, always 1; a label the product does not report is 'unknown'. {CACHED}",
+)
+SYNC_UP = _gauge("sync_up", _A, "1 if the last sync of the application succeeded, else 0.")
+SYNC_LAST_SUCCESS = _gauge(
+    "sync_last_success_timestamp_seconds",
+    _A,
+    "Unix time the last successful sync of the application finished.",
+)
+SYNC_DURATION = _gauge(
+    "sync_duration_seconds", _A, "Duration of the last sync of the application, in seconds."
+)
+SYNC_FAILURES = MetricSpec(
+    f"{NAMESPACE}_sync_failures_total",
+    "counter",
+    (APPLICATION, REASON),
+    "Failed syncs of the application by reason; a reason appears after its first failure.",
+)
+SYNC_INTERVAL = _gauge(
+    "sync_interval_seconds", _A, "The configured sync interval of the application, in seconds."
+)
+BUILD_INFO = MetricSpec(
+    f"{EXPORTER_NAMESPACE}_build_info",
+    "gauge",
+    (VERSION, "python_version"),
+    "Build information of the exporter, always 1.",
+)
+CONFIG_RELOAD_SUCCESSFUL = MetricSpec(
+    f"{EXPORTER_NAMESPACE}_config_last_reload_successful",
+    "gauge",
+    (),
+    "1 if the last configuration reload succeeded, else 0.",
+)
+CONFIG_RELOAD_SUCCESS_TIMESTAMP = MetricSpec(
+    f"{EXPORTER_NAMESPACE}_config_last_reload_success_timestamp_seconds",
+    "gauge",
+    (),
+    "Unix time of the last successful configuration load.",
+)
+
+LICENSE_METRICS = (
+    SEATS_LIMIT,
+    SEATS_USED,
+    SEATS_REMAINING,
+    SEATS_UNLIMITED,
+    EXPIRY,
+    MAINTENANCE_EXPIRY,
+    GRACE_PERIOD_END,
+    INFO,
+)
+SYNC_METRICS = (SYNC_UP, SYNC_LAST_SUCCESS, SYNC_DURATION, SYNC_FAILURES, SYNC_INTERVAL)
+EXPORTER_METRICS = (BUILD_INFO, CONFIG_RELOAD_SUCCESSFUL, CONFIG_RELOAD_SUCCESS_TIMESTAMP)
+ALL_METRICS = (*LICENSE_METRICS, *SYNC_METRICS, *EXPORTER_METRICS)
+
+# The fixed vocabulary of SYNC_FAILURES' reason label.
+REASONS = (
+    "timeout",
+    "connection",
+    "tls",
+    "http_3xx",
+    "http_401",
+    "http_403",
+    "http_404",
+    "http_429",
+    "http_4xx",
+    "http_5xx",
+    "not_json",
+    "invalid_response",
+    "body_too_large",
+    "secret_file",
+)

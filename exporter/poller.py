@@ -1,0 +1,223 @@
+"""Background sync: each application on its own interval, the latest snapshot kept per application.
+
+Scrapes never wait on an upstream: /metrics reads `Poller.states`, which only this module writes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import httpx
+
+from exporter.config import Application, Config
+from exporter.http import LinkClient, SSLContexts, build_client
+from exporter.model import Snapshot, SourceError
+from exporter.sources import SOURCES, Fetch
+
+log = logging.getLogger(__name__)
+
+# After a failure, retry after 5 s, 10 s, 20 s ... but never later than the interval.
+BACKOFF_BASE = 5.0
+# Failures that a retry cannot fix before someone acts. A 401 in particular must not be
+# retried: Atlassian locks the account behind a CAPTCHA after a few failed logins.
+NO_EARLY_RETRY = frozenset({"http_401", "http_403", "secret_file"})
+STALE_FACTOR = 3
+
+
+@dataclass
+class AppState:
+    """What the exporter knows of one application; read by the collector and the status page."""
+
+    app: Application
+    interval: float
+    timeout: float
+    snapshot: Snapshot | None = None
+    last_success: float | None = None
+    last_attempt: float | None = None
+    last_duration: float | None = None
+    up: bool | None = None  # None until the first sync has finished
+    last_error: str | None = None
+    failures: Counter[str] = field(default_factory=Counter)
+    consecutive_failures: int = 0
+    next_due: float = 0.0
+    in_flight: bool = False
+
+    def fresh_snapshot(self, now: float) -> Snapshot | None:
+        """The last good data, or None once it is older than STALE_FACTOR intervals."""
+        if self.snapshot is None or self.last_success is None:
+            return None
+        if now - self.last_success > STALE_FACTOR * self.interval:
+            return None
+        return self.snapshot
+
+
+class Poller:
+    def __init__(
+        self,
+        config: Config,
+        *,
+        clock: Callable[[], float] = time.time,
+        rng: random.Random | None = None,
+        sources: Mapping[str, Fetch] = SOURCES,
+        contexts: SSLContexts | None = None,
+    ) -> None:
+        self._clock = clock
+        self._rng = rng or random.Random()
+        self._sources = sources
+        self._contexts = contexts or SSLContexts()
+        self.states: dict[str, AppState] = {}
+        self._clients: dict[str, tuple[httpx.AsyncClient, LinkClient]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._wake = asyncio.Event()
+        self.config = config
+        self._semaphore = asyncio.Semaphore(config.global_.max_concurrent_syncs)
+        self.apply(config)
+
+    def apply(self, config: Config) -> None:
+        """Take a (new) config: keep the state of unchanged applications, start the rest afresh."""
+        now = self._clock()
+        wanted = {app.name: app for app in config.applications}
+        for name in list(self.states):
+            state = self.states[name]
+            new = wanted.get(name)
+            if (
+                new is None
+                or new != state.app
+                or config.interval(new) != state.interval
+                or config.timeout(new) != state.timeout
+            ):
+                del self.states[name]
+                self._close_client(name)
+        for app in config.applications:
+            if app.name not in self.states:
+                self.states[app.name] = AppState(
+                    app, config.interval(app), config.timeout(app), next_due=now
+                )
+        if config.global_.max_concurrent_syncs != self.config.global_.max_concurrent_syncs:
+            self._semaphore = asyncio.Semaphore(config.global_.max_concurrent_syncs)
+        self.config = config
+        self._wake.set()
+
+    def _client(self, state: AppState) -> LinkClient:
+        name = state.app.name
+        if name not in self._clients:
+            http = build_client(state.app.link, self._contexts, state.timeout)
+            link = LinkClient(
+                http, state.app.link, state.timeout, self.config.global_.body_size_limit
+            )
+            self._clients[name] = (http, link)
+        return self._clients[name][1]
+
+    def _close_client(self, name: str) -> None:
+        pair = self._clients.pop(name, None)
+        if pair is not None:
+            task = asyncio.ensure_future(pair[0].aclose())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    def due(self, now: float) -> list[str]:
+        return [name for name, s in self.states.items() if not s.in_flight and s.next_due <= now]
+
+    async def sync(self, name: str) -> None:
+        state = self.states[name]
+        state.in_flight = True
+        try:
+            async with self._semaphore:
+                await self._sync(state)
+        finally:
+            state.in_flight = False
+            self._wake.set()
+
+    async def _sync(self, state: AppState) -> None:
+        app = state.app
+        started = self._clock()
+        retry_after: float | None = None
+        try:
+            snapshot = await self._sources[app.type](self._client(state), app)
+        except SourceError as exc:
+            reason, retry_after = exc.reason, exc.retry_after
+            message = exc.message
+            log.warning(
+                "sync failed application=%s url_path=%s reason=%s error=%r",
+                app.name,
+                exc.path,
+                reason,
+                message,
+            )
+        except Exception as exc:  # a bug or a shape no check foresaw: count it, keep running
+            reason, message = "invalid_response", f"unexpected {type(exc).__name__}"
+            log.error(
+                "sync failed application=%s reason=%s error=%r",
+                app.name,
+                reason,
+                f"{message}: {exc}",
+            )
+            log.debug("traceback of the failed sync", exc_info=True)
+        else:
+            finished = self._clock()
+            if state.up is False:
+                log.info("sync recovered application=%s", app.name)
+            state.snapshot, state.last_success, state.up = snapshot, finished, True
+            state.last_error, state.consecutive_failures = None, 0
+            state.last_attempt, state.last_duration = finished, finished - started
+            state.next_due = started + state.interval + self._jitter(state.interval)
+            return
+        if self.states.get(app.name) is not state:
+            return  # removed or replaced by a reload while it ran
+        finished = self._clock()
+        state.up, state.last_error = False, f"{reason}: {message}"
+        state.failures[reason] += 1
+        state.consecutive_failures += 1
+        state.last_attempt, state.last_duration = finished, finished - started
+        state.next_due = finished + self._backoff(state, reason, retry_after)
+
+    def _backoff(self, state: AppState, reason: str, retry_after: float | None) -> float:
+        if reason in NO_EARLY_RETRY:
+            delay = state.interval
+        else:
+            delay = min(state.interval, BACKOFF_BASE * 2 ** (state.consecutive_failures - 1))
+        if retry_after is not None:
+            delay = max(delay, retry_after)  # never sooner than the server asked
+        return delay
+
+    def _jitter(self, interval: float) -> float:
+        # Spreads applications that share an interval so they don't all sync in one burst.
+        return self._rng.uniform(0, min(0.1 * interval, 30.0))
+
+    async def run_due(self) -> None:
+        """Sync every application that is due now and wait for them (tests drive this)."""
+        await asyncio.gather(*(self.sync(name) for name in self.due(self._clock())))
+
+    async def run(self) -> None:
+        """Start due syncs as tasks, forever; an application never waits for another one."""
+        while True:
+            self._wake.clear()
+            now = self._clock()
+            for name in self.due(now):
+                self.states[name].in_flight = True
+                task = asyncio.create_task(self.sync(name), name=f"sync-{name}")
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+            waiting = [s.next_due for s in self.states.values() if not s.in_flight]
+            delay = max(0.0, min(waiting, default=now + 60.0) - now)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=min(delay, 60.0))
+
+    def ready(self) -> bool:
+        """Every application has finished its first sync, successfully or not."""
+        return all(state.up is not None for state in self.states.values())
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for http, _ in self._clients.values():
+            await http.aclose()
+        self._clients.clear()

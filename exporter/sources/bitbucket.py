@@ -1,0 +1,35 @@
+"""Bitbucket Data Center: everything in one call to /admin/license."""
+
+from __future__ import annotations
+
+from exporter.config import Application
+from exporter.http import LinkClient
+from exporter.model import ProductLicense, Snapshot
+from exporter.sources import parse
+
+LICENSE = "/rest/api/1.0/admin/license"
+
+
+async def fetch(client: LinkClient, app: Application) -> Snapshot:
+    obj = parse.as_object(await client.get_json(LICENSE), LICENSE)
+    status = parse.as_object(obj.get("status"), f"{LICENSE} status")
+    used = parse.integer(status, "currentNumberOfUsers", LICENSE)
+    maximum = parse.integer(obj, "maximumNumberOfUsers", LICENSE, allow_negative=True)
+    # The vendor's own example pairs unlimitedNumberOfUsers: true with a maximum of 12: the
+    # flag wins.
+    unlimited = parse.boolean(obj, "unlimitedNumberOfUsers", LICENSE) or maximum < 0
+    limit = None if unlimited else maximum
+    return Snapshot(
+        (
+            ProductLicense(
+                product="bitbucket",
+                seats_used=used,
+                seats_limit=limit,
+                # Bitbucket reports no remaining count; limit - used, negative when over the limit.
+                seats_remaining=None if limit is None else limit - used,
+                expiry=parse.epoch_ms(obj, "expiryDate", LICENSE),
+                maintenance_expiry=parse.epoch_ms(obj, "maintenanceExpiryDate", LICENSE),
+                grace_period_end=parse.epoch_ms(obj, "gracePeriodEndDate", LICENSE),
+            ),
+        )
+    )

@@ -1,0 +1,66 @@
+"""Jira Data Center: seats per application role, license dates from UPM per role."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from exporter.config import Application
+from exporter.http import LinkClient
+from exporter.model import ProductLicense, Snapshot
+from exporter.sources import parse
+
+ROLES = "/rest/api/2/applicationrole"
+LICENSE = "/rest/plugins/applications/1.0/installed/{key}/license"
+
+
+def parse_role(role: Any, path: str) -> ProductLicense:
+    """One entry of /applicationrole. Shared with Jira Cloud, whose roles have the same fields."""
+    obj = parse.as_object(role, path)
+    key = parse.text(obj, "key", path)
+    if key is None:
+        raise parse.SourceError("invalid_response", path, "a role has no 'key'")
+    try:
+        used = parse.integer(obj, "userCount", path)
+        seats = parse.integer(obj, "numberOfSeats", path, allow_negative=True)
+        remaining = parse.integer(obj, "remainingSeats", path, allow_negative=True)
+        unlimited_flag = parse.boolean(obj, "hasUnlimitedSeats", path)
+    except parse.SourceError as exc:
+        raise parse.SourceError(exc.reason, path, f"role {key!r}: {exc.message}") from None
+    # Trust the flag first (one published body has hasUnlimitedSeats with 500 seats), then the
+    # -1 that unlimited roles carry in the seat fields.
+    if unlimited_flag or seats < 0 or remaining < 0:
+        return ProductLicense(key, used, None, None)
+    # remainingSeats as Jira reports it: one license may back several roles, so it is not
+    # always numberOfSeats - userCount.
+    return ProductLicense(key, used, seats, remaining)
+
+
+def with_license(product: ProductLicense, body: Any, path: str) -> ProductLicense:
+    if body is None:  # UPM endpoint absent: seats still count
+        return product
+    obj = parse.as_object(body, path)
+    return ProductLicense(
+        product=product.product,
+        seats_used=product.seats_used,
+        seats_limit=product.seats_limit,
+        seats_remaining=product.seats_remaining,
+        expiry=parse.epoch_ms(obj, "expiryDate", path),
+        maintenance_expiry=parse.epoch_ms(obj, "maintenanceExpiryDate", path),
+        license_type=parse.text(obj, "licenseType", path),
+        evaluation=parse.boolean(obj, "evaluation", path),
+        data_center=parse.boolean(obj, "dataCenter", path),
+    )
+
+
+async def fetch(client: LinkClient, app: Application) -> Snapshot:
+    roles = parse.as_list(await client.get_json(ROLES), ROLES)
+    products = [parse_role(role, ROLES) for role in roles]
+    paths = [LICENSE.format(key=p.product) for p in products]
+    bodies = await asyncio.gather(*(client.get_json(path, optional=True) for path in paths))
+    return Snapshot(
+        tuple(
+            with_license(product, body, path)
+            for product, body, path in zip(products, bodies, paths, strict=True)
+        )
+    )

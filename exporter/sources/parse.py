@@ -1,0 +1,81 @@
+"""Reading fields out of upstream JSON with errors that say which field of which path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from exporter.model import SourceError
+
+__all__ = ["SourceError"]
+
+# Seat counts are Java ints upstream; anything larger is a broken response, not a license.
+MAX_COUNT = 2**31 - 1
+# Epoch-millisecond dates between 1970 and the year 9999.
+MAX_EPOCH_MS = 253_402_300_799_000
+
+
+def _invalid(path: str, message: str) -> SourceError:
+    return SourceError("invalid_response", path, message)
+
+
+def as_object(value: Any, path: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _invalid(path, f"expected a JSON object, got {type(value).__name__}")
+    return value
+
+
+def as_list(value: Any, path: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise _invalid(path, f"expected a JSON array, got {type(value).__name__}")
+    return value
+
+
+def integer(obj: dict[str, Any], field: str, path: str, *, allow_negative: bool = False) -> int:
+    """A required integer; negative only where the API uses it to mean unlimited."""
+    if field not in obj or obj[field] is None:
+        raise _invalid(path, f"field {field!r} is missing")
+    value = obj[field]
+    # bool is an int in Python; a `true` seat count is a broken response.
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _invalid(path, f"field {field!r} is not an integer: {_show(value)}")
+    if abs(value) > MAX_COUNT:
+        raise _invalid(path, f"field {field!r} is out of range: {value}")
+    if value < 0 and not allow_negative:
+        raise _invalid(path, f"field {field!r} is negative: {value}")
+    return value
+
+
+def boolean(obj: dict[str, Any], field: str, path: str) -> bool | None:
+    value = obj.get(field)
+    if value is None:
+        return None
+    if not isinstance(value, bool):
+        raise _invalid(path, f"field {field!r} is not a boolean: {_show(value)}")
+    return value
+
+
+def text(obj: dict[str, Any], field: str, path: str) -> str | None:
+    value = obj.get(field)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise _invalid(path, f"field {field!r} is not a string: {_show(value)}")
+    return value
+
+
+def epoch_ms(obj: dict[str, Any], field: str, path: str) -> float | None:
+    """An optional epoch-millisecond date, returned in Unix seconds."""
+    value = obj.get(field)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _invalid(path, f"field {field!r} is not an epoch-millisecond date: {_show(value)}")
+    if not 0 <= value <= MAX_EPOCH_MS:
+        raise _invalid(path, f"field {field!r} is not a plausible date: {value}")
+    return value / 1000.0
+
+
+def _show(value: Any) -> str:
+    # Values from an upstream can be long or hostile; show a short, safe excerpt.
+    shown = repr(value)
+    return shown if len(shown) <= 40 else shown[:37] + "..."

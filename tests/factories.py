@@ -1,0 +1,72 @@
+"""Test factories: applications, configs, and an upstream of recorded fixtures (MockTransport)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from exporter.config import Application, Config, parse_config
+from exporter.http import LinkClient, auth_for
+
+FIXTURES = Path(__file__).parent / "fixtures"
+BASE_URL = "http://upstream.test/ctx"
+JSON = "application/json;charset=UTF-8"
+
+
+def fixture(name: str) -> Any:
+    return json.loads((FIXTURES / name).read_text())
+
+
+def app_dict(
+    name: str = "app", type: str = "jira", url: str = BASE_URL, **extra: Any
+) -> dict[str, Any]:
+    link = {"url": url, "basic_auth": {"username": "monitor", "password": "s3cret"}}
+    link.update(extra.pop("link", {}))
+    return {"name": name, "type": type, "link": link, **extra}
+
+
+def make_config(*apps: dict[str, Any], **global_: Any) -> Config:
+    return parse_config({"global": global_, "applications": list(apps)})
+
+
+def make_app(name: str = "app", type: str = "jira", **extra: Any) -> Application:
+    return make_config(app_dict(name, type, **extra)).applications[0]
+
+
+def json_response(
+    body: Any, status: int = 200, headers: Mapping[str, str] | None = None
+) -> httpx.Response:
+    return httpx.Response(
+        status, content=json.dumps(body).encode(), headers={"Content-Type": JSON, **(headers or {})}
+    )
+
+
+class Upstream:
+    """Serves a fixed response per path under BASE_URL; anything else is 404. Counts requests."""
+
+    def __init__(self, routes: Mapping[str, httpx.Response | Any]) -> None:
+        self.routes = dict(routes)
+        self.requests: list[httpx.Request] = []
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        path = request.url.path.removeprefix("/ctx")
+        route = self.routes.get(path)
+        if route is None:
+            return httpx.Response(
+                404, text="<html>Not Found</html>", headers={"Content-Type": "text/html"}
+            )
+        return route if isinstance(route, httpx.Response) else json_response(route)
+
+    def client(
+        self, app: Application | None = None, *, timeout: float = 5.0, max_body: int = 10 * 2**20
+    ) -> LinkClient:
+        app = app or make_app()
+        http = httpx.AsyncClient(
+            transport=httpx.MockTransport(self.handler), auth=auth_for(app.link)
+        )
+        return LinkClient(http, app.link, timeout, max_body)

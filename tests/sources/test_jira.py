@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+import pytest
+
+from exporter.model import ProductLicense, SourceError
+from exporter.sources import jira
+from tests.factories import Upstream, fixture, json_response, make_app
+
+ROLES = "/rest/api/2/applicationrole"
+UPM = "/rest/plugins/applications/1.0/installed/{}/license"
+
+
+def upstream(roles: str = "jira/applicationrole.json") -> Upstream:
+    return Upstream(
+        {
+            ROLES: fixture(roles),
+            UPM.format("jira-software"): fixture("jira/license_jira-software.json"),
+            UPM.format("jira-servicedesk"): fixture("jira/license_jira-servicedesk.json"),
+            # jira-core: no UPM license endpoint on this version -> 404, skipped
+        }
+    )
+
+
+async def test_reads_seats_per_role_and_dates_from_upm() -> None:
+    snapshot = await jira.fetch(upstream().client(), make_app())
+    assert snapshot.products == (
+        ProductLicense(
+            "jira-software",
+            290,
+            500,
+            210,
+            expiry=1767139200.0,
+            license_type="COMMERCIAL",
+            evaluation=False,
+            data_center=True,
+        ),
+        ProductLicense(
+            "jira-servicedesk",
+            38,
+            50,
+            12,
+            expiry=1767225600.0,
+            maintenance_expiry=1767225600.0,
+            license_type="EVALUATION",
+            evaluation=True,
+            data_center=False,
+        ),
+        ProductLicense("jira-core", 0, 500, 210),
+    )
+
+
+async def test_unlimited_from_flag_first_then_negative_seats() -> None:
+    snapshot = await jira.fetch(
+        upstream("jira/applicationrole_unlimited.json").client(), make_app()
+    )
+    by_key = {p.product: p for p in snapshot.products}
+    # hasUnlimitedSeats wins over numberOfSeats 500
+    assert by_key["jira-software"].unlimited and by_key["jira-software"].seats_used == 1290
+    assert by_key["jira-core"] == ProductLicense("jira-core", 17, None, None)
+    # any key Jira returns becomes a product
+    assert by_key["jira-product-discovery"] == ProductLicense("jira-product-discovery", 0, 3, 3)
+
+
+async def test_remaining_seats_taken_as_reported_not_derived() -> None:
+    roles = fixture("jira/applicationrole.json")
+    roles[0]["remainingSeats"] = 7  # one license backing several roles
+    snapshot = await jira.fetch(Upstream({ROLES: roles}).client(), make_app())
+    assert snapshot.products[0].seats_remaining == 7
+
+
+async def test_calls_upm_once_per_role() -> None:
+    up = upstream()
+    await jira.fetch(up.client(), make_app())
+    paths = sorted(r.url.path for r in up.requests)
+    assert paths == sorted(
+        ["/ctx" + ROLES]
+        + ["/ctx" + UPM.format(k) for k in ("jira-software", "jira-servicedesk", "jira-core")]
+    )
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda r: r[0].pop("userCount"), "field 'userCount' is missing"),
+        (lambda r: r[0].update(userCount="290"), "field 'userCount' is not an integer: '290'"),
+        (lambda r: r[0].update(userCount=-3), "field 'userCount' is negative: -3"),
+        (lambda r: r[0].update(numberOfSeats=10**30), "field 'numberOfSeats' is out of range"),
+        (lambda r: r[0].update(userCount=True), "field 'userCount' is not an integer: True"),
+        (lambda r: r[0].pop("key"), "a role has no 'key'"),
+    ],
+)
+async def test_wrong_shape_is_an_invalid_response(mutate, message) -> None:  # type: ignore[no-untyped-def]
+    roles = fixture("jira/applicationrole.json")
+    mutate(roles)
+    with pytest.raises(SourceError) as exc:
+        await jira.fetch(Upstream({ROLES: roles}).client(), make_app())
+    assert exc.value.reason == "invalid_response"
+    assert message in exc.value.message
+    assert exc.value.path == ROLES
+
+
+async def test_roles_not_a_list_is_an_invalid_response() -> None:
+    with pytest.raises(SourceError, match="expected a JSON array, got dict") as exc:
+        await jira.fetch(Upstream({ROLES: {"errorMessages": []}}).client(), make_app())
+    assert exc.value.reason == "invalid_response"
+
+
+async def test_upm_failure_other_than_404_fails_the_sync() -> None:
+    up = upstream()
+    up.routes[UPM.format("jira-software")] = json_response({"errorMessages": ["no"]}, 403)
+    with pytest.raises(SourceError) as exc:
+        await jira.fetch(up.client(), make_app())
+    assert (exc.value.reason, exc.value.path) == ("http_403", UPM.format("jira-software"))
+
+
+async def test_upm_date_of_wrong_type_is_invalid() -> None:
+    up = upstream()
+    body = fixture("jira/license_jira-software.json")
+    body["expiryDate"] = "31/Dec/25"
+    up.routes[UPM.format("jira-software")] = body
+    with pytest.raises(SourceError, match="'expiryDate' is not an epoch-millisecond date"):
+        await jira.fetch(up.client(), make_app())

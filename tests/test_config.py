@@ -1,0 +1,281 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from pydantic import TypeAdapter
+
+from exporter.config import Config, ConfigError, load_config, parse_config
+from exporter.durations import ByteSize, Duration, format_duration
+
+ISSUE_EXAMPLE = """
+global:
+  sync_interval: 5m
+  timeout: 30s
+applications:
+  - name: jira-prod
+    type: jira
+    sync_interval: 1m
+    link:
+      url: https://jira.example.com/jira
+      basic_auth: {username: monitor, password: secret}
+"""
+
+
+def app(**over: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "name": "jira-prod",
+        "type": "jira",
+        "link": {"url": "https://jira.example.com/jira"},
+    }
+    link = over.pop("link", None)
+    base.update(over)
+    if link is not None:
+        base["link"] = {**base["link"], **link}
+    return base
+
+
+def test_the_documented_example_loads(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(ISSUE_EXAMPLE)
+    config = load_config(path)
+    (jira,) = config.applications
+    assert (jira.name, jira.type, jira.link.url) == (
+        "jira-prod",
+        "jira",
+        "https://jira.example.com/jira",
+    )
+    assert config.interval(jira) == 60 and config.timeout(jira) == 30
+    assert jira.link.basic_auth is not None
+    assert jira.link.basic_auth.password is not None
+    assert jira.link.basic_auth.password.get_secret_value() == "secret"
+    assert "secret" not in repr(config)
+
+
+def test_config_example_yaml_loads() -> None:
+    path = Path(__file__).parents[1] / "config.example.yaml"
+    data = yaml.safe_load(path.read_text())
+    # The example names secret files that exist only in a deployment: check the schema alone.
+    config = Config.model_validate(data)
+    assert {a.type for a in config.applications} == {"jira", "confluence", "bitbucket"}
+
+
+def test_defaults() -> None:
+    config = parse_config({"applications": [app()]})
+    assert config.global_.sync_interval == 300 and config.global_.timeout == 30
+    assert config.global_.body_size_limit == 10 * 2**20
+    assert config.global_.max_concurrent_syncs == 16
+    assert config.applications[0].link.tls_config.insecure_skip_verify is False
+
+
+def test_relative_secret_files_are_relative_to_the_config_file(tmp_path: Path) -> None:
+    (tmp_path / "secrets").mkdir()
+    (tmp_path / "secrets" / "jira").write_text("pw")
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "applications": [
+                    app(link={"basic_auth": {"username": "u", "password_file": "secrets/jira"}})
+                ]
+            }
+        )
+    )
+    config = load_config(path)
+    auth = config.applications[0].link.basic_auth
+    assert auth is not None and auth.password_file == tmp_path / "secrets" / "jira"
+
+
+INVALID: list[tuple[Any, list[str]]] = [
+    ([1, 2], ["(top level): must be a mapping with an applications list"]),
+    ({"applications": [app()], "globals": {}}, ["globals: unknown key"]),
+    ({"applications": {"name": "x"}}, ["applications: must be a list of applications"]),
+    ({"applications": [app(typo=1)]}, ["applications[0].typo: unknown key"]),
+    (
+        {"applications": [{"type": "jira", "link": {"url": "http://j"}}]},
+        ["applications[0].name: missing required key"],
+    ),
+    (
+        {"applications": [app(type="jir")]},
+        ["applications[0].type: must be one of: jira, confluence, bitbucket"],
+    ),
+    (
+        {"applications": [app(name="jira prod")]},
+        [
+            "applications[0].name: must start with a letter or digit and hold only letters, digits, "
+            "'_', '.', '-'"
+        ],
+    ),
+    (
+        {"applications": [app(), app(), app(name="b"), app(name="b")]},
+        [
+            "applications[1].name: duplicate application name 'jira-prod' (first used by applications[0])",
+            "applications[3].name: duplicate application name 'b' (first used by applications[2])",
+        ],
+    ),
+    (
+        {"applications": [app(sync_interval="5 minutes")]},
+        [
+            "applications[0].sync_interval: '5 minutes' is not a duration: use Prometheus syntax such "
+            "as 30s, 5m, 1h30m"
+        ],
+    ),
+    (
+        {"applications": [app(sync_interval=30)]},
+        [
+            "applications[0].sync_interval: 30 is not a duration: write it with a unit, e.g. 30s or 5m"
+        ],
+    ),
+    (
+        {"global": {"timeout": "0s"}, "applications": []},
+        ["global.timeout: '0s': the duration must be greater than zero"],
+    ),
+    (
+        {"global": {"body_size_limit": "10 megs"}},
+        [
+            "global.body_size_limit: '10 megs' is not a size: write e.g. 10MiB, 512KiB or a number of bytes"
+        ],
+    ),
+    (
+        {"applications": [app(link={"url": "jira.example.com"})]},
+        ["applications[0].link.url: 'jira.example.com' is not an http(s) URL with a host"],
+    ),
+    (
+        {"applications": [app(link={"url": "https://u:p@jira.example.com"})]},
+        ["applications[0].link.url: credentials in the URL are not allowed: use basic_auth"],
+    ),
+    (
+        {"applications": [app(link={"url": "https://jira.example.com:99999"})]},
+        ["applications[0].link.url: 'https://jira.example.com:99999': Port out of range 0-65535"],
+    ),
+    (
+        {
+            "applications": [
+                app(
+                    link={
+                        "basic_auth": {"username": "u", "password": "p"},
+                        "authorization": {"credentials": "t"},
+                    }
+                )
+            ]
+        },
+        ["applications[0].link: at most one of basic_auth and authorization may be set"],
+    ),
+    (
+        {
+            "applications": [
+                app(link={"basic_auth": {"username": "u", "password": "p", "password_file": "/x"}})
+            ]
+        },
+        ["applications[0].link.basic_auth: at most one of password and password_file may be set"],
+    ),
+    (
+        {"applications": [app(link={"authorization": {"type": "Bearer"}})]},
+        [
+            "applications[0].link.authorization: exactly one of credentials and credentials_file must "
+            "be set"
+        ],
+    ),
+    (
+        {"applications": [app(link={"tls_config": {"cert_file": "/c.pem"}})]},
+        ["applications[0].link.tls_config: cert_file and key_file must be set together"],
+    ),
+    (
+        {
+            "applications": [
+                app(link={"basic_auth": {"username": "u", "password_file": "/nonexistent/pw"}})
+            ]
+        },
+        [
+            "applications[0].link.basic_auth.password_file: cannot read '/nonexistent/pw': "
+            "No such file or directory"
+        ],
+    ),
+    (
+        {"applications": [app(link={"tls_config": {"ca_file": "/nonexistent/ca.pem"}})]},
+        [
+            "applications[0].link.tls_config.ca_file: cannot read '/nonexistent/ca.pem': "
+            "No such file or directory"
+        ],
+    ),
+    (
+        {"global": {"timeout": "10m"}, "applications": [app(sync_interval="1m")]},
+        ["applications[0]: timeout (600s) must not exceed sync_interval (60s)"],
+    ),
+    (
+        {"applications": [app(type="crowd", sync_interval="x", link={"url": "ftp://x"})]},
+        [
+            "applications[0].link.url: 'ftp://x' is not an http(s) URL with a host",
+            "applications[0].sync_interval: 'x' is not a duration: use Prometheus syntax such as 30s, "
+            "5m, 1h30m",
+            "applications[0].type: must be one of: jira, confluence, bitbucket",
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(("data", "problems"), INVALID)
+def test_invalid_configs_have_exact_messages(data: Any, problems: list[str]) -> None:
+    with pytest.raises(ConfigError) as exc:
+        parse_config(data, "c.yaml")
+    assert exc.value.problems == problems
+    assert str(exc.value).startswith("c.yaml: invalid configuration:\n  ")
+
+
+def test_secret_never_in_error_messages() -> None:
+    data = {
+        "applications": [
+            app(
+                link={
+                    "basic_auth": {"username": "u", "password": "CANARY-pw"},
+                    "authorization": {"credentials": "CANARY-tok"},
+                }
+            )
+        ]
+    }
+    with pytest.raises(ConfigError) as exc:
+        parse_config(data)
+    assert "CANARY" not in str(exc.value)
+
+
+def test_yaml_syntax_error_names_line_and_column(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("applications:\n  - name: [unclosed\n")
+    with pytest.raises(ConfigError) as exc:
+        load_config(path)
+    assert exc.value.problems[0].startswith("line 3, column 1: YAML syntax error:")
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_config(tmp_path / "none.yaml")
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("30s", 30),
+        ("5m", 300),
+        ("1h30m", 5400),
+        ("1d", 86400),
+        ("1w", 604800),
+        ("500ms", 0.5),
+        ("1y", 31536000),
+    ],
+)
+def test_duration(text: str, seconds: float) -> None:
+    assert TypeAdapter(Duration).validate_python(text) == seconds
+    assert format_duration(seconds) == text
+
+
+@pytest.mark.parametrize("text", ["5", "5M", "m", "1m1h", "-1s", "1.5m", ""])
+def test_bad_duration(text: str) -> None:
+    with pytest.raises(ValueError):
+        TypeAdapter(Duration).validate_python(text)
+
+
+@pytest.mark.parametrize(("value", "size"), [("10MiB", 10 * 2**20), ("1KB", 1000), (512, 512)])
+def test_size(value: Any, size: int) -> None:
+    assert TypeAdapter(ByteSize).validate_python(value) == size
