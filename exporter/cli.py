@@ -1,0 +1,166 @@
+"""Command line: Prometheus-style flags, wiring of config, poller, collector and web server."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from prometheus_client import CollectorRegistry
+
+from exporter import __version__
+from exporter.collector import LicenseCollector
+from exporter.config import ConfigError, load_config
+from exporter.demo import demo_config, start_demo_simulator
+from exporter.logs import LEVELS, setup_logging
+from exporter.poller import Poller
+from exporter.runtime import Runtime
+from exporter.web import make_app, serve
+
+log = logging.getLogger("exporter")
+DEFAULT_LISTEN = ":9877"
+
+
+def parse_listen_address(value: str) -> tuple[str, int]:
+    host, sep, port = value.rpartition(":")
+    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise argparse.ArgumentTypeError(f"{value!r} is not HOST:PORT (e.g. :9877)")
+    return host.strip("[]"), int(port)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="atlassian-license-exporter",
+        description="Prometheus exporter for Atlassian license usage (Jira, Confluence, "
+        "Bitbucket). Also: 'atlassian-license-exporter simulate --help' for the simulator.",
+    )
+    parser.add_argument(
+        "--config.file", dest="config_file", type=Path, help="Path of the YAML configuration file."
+    )
+    parser.add_argument(
+        "--config.check",
+        dest="config_check",
+        action="store_true",
+        help="Check the configuration file and exit (0 valid, 1 invalid).",
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="Start the embedded simulator on loopback and monitor it.",
+    )
+    parser.add_argument(
+        "--web.listen-address",
+        dest="listen",
+        type=parse_listen_address,
+        default=parse_listen_address(DEFAULT_LISTEN),
+        help=f"Address to listen on (default {DEFAULT_LISTEN}).",
+    )
+    parser.add_argument(
+        "--web.enable-lifecycle",
+        dest="lifecycle",
+        action="store_true",
+        help="Enable configuration reload over HTTP (POST /-/reload).",
+    )
+    parser.add_argument(
+        "--log.level",
+        dest="log_level",
+        choices=list(LEVELS),
+        default="info",
+        help="Only log messages at or above this level (default info).",
+    )
+    parser.add_argument(
+        "--log.format",
+        dest="log_format",
+        choices=["logfmt", "json"],
+        default="logfmt",
+        help="Log format (default logfmt).",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    return parser
+
+
+async def run(args: argparse.Namespace) -> int:
+    simulator = None
+    if args.demo:
+        simulator = await start_demo_simulator()
+        config, config_path = demo_config(simulator), None
+        log.info("demo mode: monitoring the embedded simulator at %s", simulator.base_url)
+    else:
+        config_path = args.config_file
+        config = load_config(config_path)
+    poller = Poller(config)
+    runtime = Runtime(poller, config_path, lifecycle=args.lifecycle)
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(
+        LicenseCollector(lambda: poller.states, reload_status=lambda: runtime.reload_status)
+    )
+    host, port = args.listen
+    runner = await serve(make_app(runtime, registry), host, port)
+    log.info(
+        "listening address=%s:%d applications=%d version=%s",
+        host or "*",
+        port,
+        len(config.applications),
+        __version__,
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    loop.add_signal_handler(signal.SIGINT, stop.set)
+    loop.add_signal_handler(signal.SIGHUP, lambda: _reload(runtime))
+    poll_task = asyncio.create_task(poller.run())
+    await stop.wait()
+    log.info("shutting down")
+    poll_task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await poll_task
+    await poller.close()
+    await runner.cleanup()
+    if simulator is not None:
+        await simulator.stop()
+    return 0
+
+
+def _reload(runtime: Runtime) -> None:
+    with contextlib.suppress(ConfigError):  # already logged; the old config keeps running
+        runtime.reload()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["simulate"]:
+        from exporter.simulator.cli import main as simulate
+
+        return simulate(argv[1:])
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.config_file is None and not args.demo:
+        parser.error(
+            "no configuration: pass --config.file FILE, or --demo to monitor the embedded simulator"
+        )
+    if args.config_file is not None and args.demo:
+        parser.error("--config.file and --demo exclude each other")
+    setup_logging(args.log_level, args.log_format)
+    if args.config_check:
+        if args.config_file is None:
+            parser.error("--config.check needs --config.file")
+        try:
+            config = load_config(args.config_file)
+        except ConfigError as exc:
+            print(exc, file=sys.stderr)
+            return 1
+        print(f"{args.config_file}: configuration OK, {len(config.applications)} application(s)")
+        return 0
+    try:
+        return asyncio.run(run(args))
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"cannot start: {exc}", file=sys.stderr)
+        return 1

@@ -1,0 +1,54 @@
+"""The running exporter: its config source, the poller, and configuration reloads."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from exporter.collector import ReloadStatus
+from exporter.config import Config, ConfigError, load_config
+from exporter.poller import Poller
+
+log = logging.getLogger(__name__)
+
+
+class Runtime:
+    def __init__(
+        self,
+        poller: Poller,
+        config_path: Path | None,
+        *,
+        clock: Callable[[], float] = time.time,
+        lifecycle: bool = False,
+    ) -> None:
+        self.poller = poller
+        self.config_path = config_path
+        self.lifecycle = lifecycle
+        self._clock = clock
+        self.started = clock()
+        self.reload_status = ReloadStatus(True, self.started)
+        self.last_reload_error: str | None = None
+
+    @property
+    def config(self) -> Config:
+        return self.poller.config
+
+    def reload(self) -> None:
+        """Load the config file again; a bad file is refused and the running config stays."""
+        if self.config_path is None:
+            raise ConfigError("(demo)", ["(file): the demo configuration cannot be reloaded"])
+        try:
+            config = load_config(self.config_path)
+        except ConfigError as exc:
+            self.reload_status = ReloadStatus(False, self.reload_status.last_success)
+            self.last_reload_error = str(exc)
+            log.error("config reload failed, keeping the running config: %s", exc)
+            raise
+        self.poller.apply(config)
+        self.reload_status = ReloadStatus(True, self._clock())
+        self.last_reload_error = None
+        log.info(
+            "config reloaded file=%s applications=%d", self.config_path, len(config.applications)
+        )

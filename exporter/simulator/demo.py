@@ -1,0 +1,170 @@
+"""Ready-made instance sets: a realistic demo estate and a generated one for benchmarks."""
+
+from __future__ import annotations
+
+import random
+import time
+
+from exporter.simulator.model import DAY, InstanceType, SimInstance, SimProduct
+
+
+def demo_instances(now: float | None = None) -> list[SimInstance]:
+    """Four instances whose seats move and whose dates spread around `now` (default: time())."""
+    t = time.time() if now is None else now
+
+    def days(n: float) -> float:
+        # Whole days from midnight UTC, as license dates are.
+        return (t // DAY + n) * DAY
+
+    jira = SimInstance(
+        "jira-prod",
+        "jira",
+        [
+            # Close to its limit and rising: the exhaustion forecast has something to show.
+            SimProduct(
+                "jira-software",
+                500,
+                430,
+                amplitude=6,
+                period_seconds=1800,
+                trend_per_day=2.0,
+                expiry=days(21),
+                maintenance_expiry=days(21),
+                sen="SEN-41000001",
+            ),
+            SimProduct(
+                "jira-servicedesk",
+                50,
+                45,
+                amplitude=2,
+                period_seconds=900,
+                phase=1.0,
+                expiry=days(200),
+                maintenance_expiry=days(200),
+                sen="SEN-41000002",
+            ),
+            SimProduct(
+                "jira-core",
+                None,
+                120,
+                amplitude=3,
+                period_seconds=3600,
+                expiry=days(200),
+                maintenance_expiry=days(200),
+                sen="SEN-41000003",
+            ),
+        ],
+        token="jira-prod-token",
+        version="9.12.7",
+    )
+    confluence = SimInstance(
+        "confluence-prod",
+        "confluence",
+        [
+            SimProduct(
+                "confluence",
+                500,
+                452,
+                amplitude=4,
+                period_seconds=2400,
+                trend_per_day=0.5,
+                expiry=days(340),
+                maintenance_expiry=days(27),
+                sen="SEN-42000001",
+            ),
+        ],
+        token="confluence-prod-token",
+        version="8.5.9",
+    )
+    legacy = SimInstance(
+        "confluence-legacy",
+        "confluence",
+        # Perpetual Server-era license on a version without /license/details.
+        [
+            SimProduct(
+                "confluence",
+                250,
+                212,
+                amplitude=5,
+                period_seconds=3600,
+                maintenance_expiry=days(-40),
+                data_center=False,
+                subscription=False,
+                sen="SEN-42000002",
+            )
+        ],
+        version="6.15.0",
+    )
+    bitbucket = SimInstance(
+        "bitbucket-prod",
+        "bitbucket",
+        [
+            SimProduct(
+                "bitbucket",
+                100,
+                88,
+                amplitude=2,
+                period_seconds=1200,
+                trend_per_day=0.3,
+                created=days(-340),
+                expiry=days(12),
+                maintenance_expiry=days(12),
+                grace_period_end=days(42),
+                sen="SEN-43000001",
+            ),
+        ],
+        token="bitbucket-prod-token",
+        version="9.6.0",
+    )
+    return [jira, confluence, legacy, bitbucket]
+
+
+_LIMITS = [10, 25, 50, 100, 250, 500, 1000, 2000, 5000, 10000]
+_JIRA_KEYS = ["jira-software", "jira-servicedesk", "jira-core"]
+_CONFLUENCE_VERSIONS = ["7.19.26", "8.5.9", "9.2.1", "7.0.5", "6.15.0"]
+
+
+def generated_instances(n: int, seed: int = 0, now: float | None = None) -> list[SimInstance]:
+    """`n` instances named app-0001.. cycling jira/confluence/bitbucket, same for same seed."""
+    rng = random.Random(seed)
+    t = time.time() if now is None else now
+    types: list[InstanceType] = ["jira", "confluence", "bitbucket"]
+    out = []
+    for i in range(1, n + 1):
+        kind = types[(i - 1) % 3]
+        keys = _JIRA_KEYS[: rng.randint(1, 3)] if kind == "jira" else [kind]
+        products = [_random_product(rng, key, t, i * 10 + j) for j, key in enumerate(keys)]
+        version = ""
+        if kind == "confluence":
+            version = rng.choice(_CONFLUENCE_VERSIONS)
+        out.append(
+            SimInstance(
+                f"app-{i:04d}",
+                kind,
+                products,
+                token=f"token-app-{i:04d}",
+                version=version,
+                upm_maintenance_expiry=i % 2 == 0,
+            )
+        )
+    return out
+
+
+def _random_product(rng: random.Random, key: str, now: float, serial: int) -> SimProduct:
+    limit: int | None = None if rng.random() < 0.05 else rng.choice(_LIMITS)
+    base = rng.randint(50, 1500) if limit is None else int(limit * rng.uniform(0.55, 0.99))
+    expiry = (now // DAY + rng.randint(-20, 400)) * DAY
+    return SimProduct(
+        key,
+        limit,
+        base,
+        amplitude=round(max(1.0, base * rng.uniform(0.0, 0.03)), 1),
+        period_seconds=rng.choice([600, 900, 1800, 3600, 7200]),
+        trend_per_day=round(rng.uniform(-0.5, 2.0), 2),
+        phase=round(rng.uniform(0, 6.28), 2),
+        expiry=expiry,
+        maintenance_expiry=expiry,
+        grace_period_end=expiry + 30 * DAY if key == "bitbucket" else None,
+        created=expiry - 365 * DAY,
+        sen=f"SEN-{50_000_000 + serial}",
+    )

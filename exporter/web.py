@@ -1,0 +1,99 @@
+"""HTTP endpoints: /metrics, the status page, health, readiness and reload."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+from prometheus_client import CollectorRegistry
+from prometheus_client.exposition import choose_encoder
+
+from exporter.config import ConfigError
+from exporter.runtime import Runtime
+from exporter.status_page import render_status_page
+
+log = logging.getLogger(__name__)
+
+RUNTIME: web.AppKey[Runtime] = web.AppKey("runtime", Runtime)
+REGISTRY: web.AppKey[CollectorRegistry] = web.AppKey("registry", CollectorRegistry)
+# Nothing we serve accepts a body beyond a tiny reload POST.
+MAX_REQUEST_BODY = 64 * 1024
+
+
+async def metrics(request: web.Request) -> web.Response:
+    encoder, content_type = choose_encoder(request.headers.get("Accept", ""))
+    body = encoder(request.app[REGISTRY])
+    response = web.Response(body=body, headers={"Content-Type": content_type})
+    if "gzip" in request.headers.get("Accept-Encoding", ""):
+        response.enable_compression()
+    return response
+
+
+async def status(request: web.Request) -> web.Response:
+    html = render_status_page(request.app[RUNTIME])
+    return web.Response(text=html, content_type="text/html", charset="utf-8")
+
+
+async def healthy(request: web.Request) -> web.Response:
+    return web.Response(text="Healthy.\n")
+
+
+async def ready(request: web.Request) -> web.Response:
+    poller = request.app[RUNTIME].poller
+    if poller.ready():
+        return web.Response(text="Ready.\n")
+    waiting = sum(1 for s in poller.states.values() if s.up is None)
+    return web.Response(
+        status=503, text=f"Not ready: {waiting} application(s) before their first sync.\n"
+    )
+
+
+async def reload(request: web.Request) -> web.Response:
+    runtime = request.app[RUNTIME]
+    if not runtime.lifecycle:
+        return web.Response(
+            status=403, text="Lifecycle API is not enabled (--web.enable-lifecycle).\n"
+        )
+    try:
+        runtime.reload()
+    except ConfigError as exc:
+        return web.Response(status=500, text=f"failed to reload config: {exc}\n")
+    return web.Response(text="Reloaded.\n")
+
+
+@web.middleware
+async def limit_body(request: web.Request, handler: Handler) -> web.StreamResponse:
+    # client_max_size only applies when a handler reads the body; refuse large ones up front.
+    if (request.content_length or 0) > MAX_REQUEST_BODY:
+        return web.Response(status=413, text="Request body too large.\n")
+    return await handler(request)
+
+
+def make_app(runtime: Runtime, registry: CollectorRegistry) -> web.Application:
+    app = web.Application(client_max_size=MAX_REQUEST_BODY, middlewares=[limit_body])
+    app[RUNTIME] = runtime
+    app[REGISTRY] = registry
+    app.router.add_get("/", status)
+    app.router.add_get("/metrics", metrics)
+    app.router.add_get("/-/healthy", healthy)
+    app.router.add_get("/-/ready", ready)
+    app.router.add_post("/-/reload", reload)
+    app.router.add_put("/-/reload", reload)
+    return app
+
+
+async def serve(app: web.Application, host: str, port: int) -> web.AppRunner:
+    # Small header limits: nothing legitimate sends large requests to an exporter.
+    runner = web.AppRunner(
+        app, access_log=None, handler_cancellation=True, max_line_size=8190, max_field_size=8190
+    )
+    await runner.setup()
+    site = web.TCPSite(runner, host or None, port, reuse_address=True)
+    await site.start()
+    return runner
+
+
+async def wait_forever() -> None:
+    await asyncio.Event().wait()

@@ -1,0 +1,64 @@
+"""The demo estate and the generated benchmark set."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from exporter.simulator import Simulator, demo_instances, generated_instances
+from exporter.simulator.model import DAY
+
+from .conftest import ADMIN, T0, MakeClient
+
+
+def test_demo_set_matches_the_brief() -> None:
+    demo = {inst.name: inst for inst in demo_instances(now=T0)}
+    assert list(demo) == ["jira-prod", "confluence-prod", "confluence-legacy", "bitbucket-prod"]
+    jira = demo["jira-prod"]
+    software, servicedesk, core = jira.products
+    assert (software.key, software.limit, software.base_used) == ("jira-software", 500, 430)
+    assert software.trend_per_day > 0
+    assert (servicedesk.key, servicedesk.limit, servicedesk.base_used) == (
+        "jira-servicedesk",
+        50,
+        45,
+    )
+    assert (core.key, core.limit) == ("jira-core", None)
+    assert (
+        demo["confluence-prod"].products[0].limit,
+        demo["confluence-prod"].products[0].base_used,
+    ) == (500, 452)
+    assert demo["confluence-legacy"].version == "6.15.0"
+    bitbucket = demo["bitbucket-prod"].products[0]
+    assert (bitbucket.limit, bitbucket.base_used) == (100, 88)
+    assert bitbucket.grace_period_end is not None
+    expiries = [p.expiry for inst in demo.values() for p in inst.products if p.expiry]
+    assert any(T0 < e <= T0 + 30 * DAY for e in expiries)
+    assert any(e > T0 + 90 * DAY for e in expiries)
+
+
+async def test_demo_set_serves(make_client: MakeClient) -> None:
+    _, client = await make_client(demo_instances(now=T0))
+    assert (await client.get("/jira-prod/rest/api/2/applicationrole", headers=ADMIN)).status == 200
+    details = "/confluence-legacy/rest/license/1.0/license/details"
+    assert (await client.get(details, headers=ADMIN)).status == 404
+    maxusers = "/confluence-legacy/rest/license/1.0/license/maxUsers"
+    assert await (await client.get(maxusers, headers=ADMIN)).json() == {"count": 250}
+    roles = await (await client.get("/jira-prod/rest/api/2/applicationrole", headers=ADMIN)).json()
+    assert roles[2]["hasUnlimitedSeats"] is True
+    license_ = await (
+        await client.get("/bitbucket-prod/rest/api/1.0/admin/license", headers=ADMIN)
+    ).json()
+    assert license_["numberOfDaysBeforeGracePeriodExpiry"] == 42
+
+
+def test_generated_instances_are_deterministic_and_mixed() -> None:
+    first = generated_instances(30, seed=7, now=T0)
+    assert first == generated_instances(30, seed=7, now=T0)
+    assert first != generated_instances(30, seed=8, now=T0)
+    assert [inst.name for inst in first[:2]] == ["app-0001", "app-0002"]
+    assert Counter(inst.type for inst in first) == {"jira": 10, "confluence": 10, "bitbucket": 10}
+    for inst in first:
+        for product in inst.products:
+            assert product.limit is None or 0 < product.base_used <= product.limit
+    assert {inst.upm_maintenance_expiry for inst in first if inst.type == "jira"} == {True, False}
+    Simulator(generated_instances(1000))  # names are unique at benchmark sizes
