@@ -1,0 +1,34 @@
+"""`python -m dashboards [--check]`: render or verify dashboards/generated/."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .render import GENERATED_DIR, outdated, write_all
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m dashboards", description=__doc__)
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="exit 1 if a generated file differs from what the code generates; write nothing",
+    )
+    parser.add_argument(
+        "--dir", type=Path, default=GENERATED_DIR, help="output directory (default: %(default)s)"
+    )
+    args = parser.parse_args(argv)
+    if args.check:
+        stale = outdated(args.dir)
+        for path in stale:
+            print(f"{path} is out of date; run `python -m dashboards`", file=sys.stderr)
+        return 1 if stale else 0
+    for path in write_all(args.dir):
+        print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

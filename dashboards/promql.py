@@ -1,0 +1,100 @@
+"""PromQL building blocks shared by the rule generator and the dashboards.
+
+Metric names come from `exporter.metrics`, never retyped; recorded series are named here once
+and referenced by both the rules that produce them and the panels that read them.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from exporter import metrics as m
+
+from . import config
+
+# Recorded series, named level:metric:operations. The level is what is left after the replica
+# labels are aggregated away (job and other target labels stay, for routing and multi-cluster).
+USED: Final = f"application_product:{m.SEATS_USED.name}:max"
+LIMIT: Final = f"application_product:{m.SEATS_LIMIT.name}:max"
+# Headroom: the product's own remaining count; min over replicas is the pessimistic view.
+REMAINING: Final = f"application_product:{m.SEATS_REMAINING.name}:min"
+UNLIMITED: Final = f"application_product:{m.SEATS_UNLIMITED.name}:max"
+UTILISATION: Final = f"application_product:{m.NAMESPACE}_seats_utilisation:ratio"
+EXPIRY: Final = f"application_product:{m.EXPIRY.name}:max"
+MAINTENANCE_EXPIRY: Final = f"application_product:{m.MAINTENANCE_EXPIRY.name}:max"
+SYNC_UP: Final = f"application:{m.SYNC_UP.name}:min"
+LAST_SUCCESS: Final = f"application:{m.SYNC_LAST_SUCCESS.name}:max"
+SYNC_INTERVAL: Final = f"application:{m.SYNC_INTERVAL.name}:max"
+
+REPLICAS: Final = ", ".join(config.REPLICA_LABELS)
+
+
+def matchers(**labels: str) -> str:
+    """`{k="v", ...}`; a value starting with `~` becomes a regex matcher."""
+    parts = []
+    for name, value in labels.items():
+        if value.startswith("~"):
+            parts.append(f'{name}=~"{value[1:]}"')
+        else:
+            parts.append(f'{name}="{value}"')
+    return "{" + ", ".join(parts) + "}" if parts else ""
+
+
+def raw(metric: m.MetricSpec, **labels: str) -> str:
+    """A selector on an exporter metric, always restricted to the exporter's job."""
+    extra = matchers(**labels)
+    inner = config.JOB_SELECTOR + (", " + extra[1:-1] if extra else "")
+    return f"{metric.name}{{{inner}}}"
+
+
+def recorded(name: str, **labels: str) -> str:
+    """A selector on a recorded series (already restricted to the job when recorded)."""
+    return name + matchers(**labels)
+
+
+def dedup(agg: str, expr: str) -> str:
+    """Aggregate the replica labels away so an HA pair counts once."""
+    return f"{agg} without({REPLICAS}) ({expr})"
+
+
+def is_unlimited(**labels: str) -> str:
+    return f"{recorded(UNLIMITED, **labels)} == 1"
+
+
+def unlimited_as_nan(**labels: str) -> str:
+    """NaN for unlimited licenses; panels map NaN to the text "unlimited".
+
+    NaN cannot collide with a real value, unlike -1 (Bitbucket reports negative remaining seats).
+    """
+    return f"({is_unlimited(**labels)}) * NaN"
+
+
+def per_product(app_expr: str, **labels: str) -> str:
+    """Copy an application-level value onto each product row of the application.
+
+    The overview table has one row per application and product; sync health is per application.
+    The right side is one series per product (`unlimited` is always exported, 0 or 1).
+    """
+    return f"({app_expr}) + ignoring(product) group_right() (0 * {recorded(UNLIMITED, **labels)})"
+
+
+def days_until(timestamp_expr: str) -> str:
+    return f"({timestamp_expr} - time()) / {config.SECONDS_PER_DAY}"
+
+
+def as_millis(timestamp_expr: str) -> str:
+    """Grafana's dateTimeAsIso expects milliseconds; the exporter exports Unix seconds."""
+    return f"({timestamp_expr}) * 1000"
+
+
+def seats_run_out_seconds(window: str, **labels: str) -> str:
+    """Seconds until the linear fit over `window` reaches the limit (absent if not growing).
+
+    Solves predict_linear(used[w], t) = limit for t, the same fit the forecast alert uses:
+    t = (limit - predict_linear(used[w], 0)) / deriv(used[w]). Clamped at 0 once exhausted.
+    """
+    used = f"{recorded(USED, **labels)}[{window}]"
+    return (
+        f"clamp_min(({recorded(LIMIT, **labels)} - predict_linear({used}, 0))"
+        f" / (deriv({used}) > 0), 0)"
+    )
