@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import json
+import socket
 import ssl
 import time
 from collections.abc import Generator
@@ -196,7 +197,9 @@ class LinkClient:
         except httpx.TimeoutException:
             raise SourceError("timeout", path, "timed out") from None
         except httpx.ConnectError as exc:
-            reason = "tls" if _is_tls(exc) else "connection"
+            reason = "tls" if _caused_by(exc, ssl.SSLError) else "connection"
+            if _caused_by(exc, socket.gaierror):
+                reason = "dns"
             raise SourceError(reason, path, f"cannot connect: {_short(exc)}") from None
         except httpx.HTTPError as exc:
             raise SourceError("connection", path, f"{type(exc).__name__}: {_short(exc)}") from None
@@ -238,13 +241,13 @@ class LinkClient:
             raise SourceError("not_json", path, f"malformed JSON: {exc}") from None
 
 
-def _is_tls(exc: BaseException) -> bool:
+def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
     seen: BaseException | None = exc
     while seen is not None:
-        if isinstance(seen, ssl.SSLError):
+        if isinstance(seen, kind):
             return True
         seen = seen.__cause__ or seen.__context__
-    return "SSL" in str(exc) or "certificate" in str(exc)
+    return False
 
 
 def _short(exc: BaseException) -> str:

@@ -127,6 +127,7 @@ ALL_METRICS = (*LICENSE_METRICS, *SYNC_METRICS, *EXPORTER_METRICS)
 REASONS = (
     "timeout",
     "connection",
+    "dns",
     "tls",
     "http_3xx",
     "http_401",

@@ -1,0 +1,117 @@
+"""The exporter's poller against the simulator over real loopback HTTP, with faults injected."""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+from exporter.config import Config, parse_config
+from exporter.poller import Poller
+from exporter.simulator import SimInstance, Simulator, demo_instances
+
+APPS = {"jira": "jira-prod", "confluence": "confluence-prod", "bitbucket": "bitbucket-prod"}
+# Every secret field carries a canary; tests grep every output for this prefix.
+CANARY = "CANARY-9f3a1c"
+
+
+def canary_instances() -> list[SimInstance]:
+    wanted = set(APPS.values())
+    return [
+        dataclasses.replace(i, password=f"{CANARY}-pw-{i.name}", token=f"{CANARY}-tok-{i.name}")
+        for i in demo_instances()
+        if i.name in wanted
+    ]
+
+
+def link(sim: Simulator, instance: SimInstance, secret_dir: Path) -> dict[str, Any]:
+    url = sim.url(instance.name)
+    # Each application uses a different secret field, so all of them meet every fault.
+    if instance.type == "jira":
+        return {
+            "url": url,
+            "basic_auth": {"username": instance.username, "password": instance.password},
+        }
+    if instance.type == "confluence":
+        secret = secret_dir / f"{instance.name}.token"
+        secret.write_text(instance.token or "")
+        return {"url": url, "authorization": {"credentials_file": str(secret)}}
+    secret = secret_dir / f"{instance.name}.password"
+    secret.write_text(instance.password)
+    return {"url": url, "basic_auth": {"username": instance.username, "password_file": str(secret)}}
+
+
+class Rig:
+    def __init__(self, sim: Simulator, config: Config, clock: list[float]) -> None:
+        self.sim = sim
+        self.clock = clock
+        self.poller = Poller(config, clock=lambda: clock[0])
+
+    async def sync(self, name: str) -> None:
+        await self.poller.sync(name)
+
+
+@pytest.fixture
+async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
+    instances = canary_instances()
+    sim = Simulator(instances)
+    await sim.start()
+    apps = [{"name": i.name, "type": i.type, "link": link(sim, i, tmp_path)} for i in instances]
+    config = parse_config(
+        {
+            "global": {"sync_interval": "1m", "timeout": "1s", "body_size_limit": "1MiB"},
+            "applications": apps,
+        }
+    )
+    rig = Rig(sim, config, [1_000_000.0])
+    yield rig
+    await rig.poller.close()
+    await sim.stop()
+
+
+@pytest.fixture(scope="session")
+def self_signed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 made for the test with openssl."""
+    d = tmp_path_factory.mktemp("tls")
+    cert, key = d / "cert.pem", d / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+async def start_tls(sim: Simulator, cert: Path, key: Path) -> tuple[web.AppRunner, str]:
+    import ssl
+
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    runner = web.AppRunner(sim.make_app(), shutdown_timeout=0.5)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context)
+    await site.start()
+    port = runner.addresses[0][1]
+    return runner, f"https://127.0.0.1:{port}"

@@ -1,0 +1,56 @@
+"""TLS to the upstream: a self-signed server fails without its CA, works with ca_file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from exporter.config import parse_config
+from exporter.poller import Poller
+from exporter.simulator import Simulator, demo_instances
+from tests.faults.conftest import start_tls
+
+
+@pytest.mark.parametrize(
+    ("tls_config", "up", "reason"),
+    [
+        ({}, False, "tls"),
+        ("ca", True, None),
+        ({"insecure_skip_verify": True}, True, None),
+    ],
+)
+async def test_tls_verification(
+    self_signed: tuple[Path, Path], tls_config: Any, up: bool, reason: str | None
+) -> None:
+    cert, key = self_signed
+    sim = Simulator([i for i in demo_instances() if i.name == "bitbucket-prod"])
+    runner, base = await start_tls(sim, cert, key)
+    tls = {"ca_file": str(cert)} if tls_config == "ca" else tls_config
+    config = parse_config(
+        {
+            "applications": [
+                {
+                    "name": "bb",
+                    "type": "bitbucket",
+                    "link": {
+                        "url": f"{base}/bitbucket-prod",
+                        "tls_config": tls,
+                        "basic_auth": {"username": "admin", "password": "admin"},
+                    },
+                }
+            ]
+        }
+    )
+    poller = Poller(config)
+    try:
+        await poller.run_due()
+        state = poller.states["bb"]
+        assert state.up is up, state.last_error
+        assert dict(state.failures) == ({reason: 1} if reason else {})
+        if reason:
+            assert "CERTIFICATE_VERIFY_FAILED" in (state.last_error or "")
+    finally:
+        await poller.close()
+        await runner.cleanup()

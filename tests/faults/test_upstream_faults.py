@@ -1,0 +1,175 @@
+"""Every upstream fault, for every application type: the sync fails with the right reason, the
+last good values stay, one log line is written, /metrics keeps answering quickly."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+import pytest
+from prometheus_client import CollectorRegistry, generate_latest
+
+from exporter.collector import LicenseCollector
+from exporter.simulator import Fault
+from tests.faults.conftest import APPS, Rig
+
+# Paths every sync of the type needs; a 404 there fails the sync.
+REQUIRED = {
+    "jira": "/rest/api/2/applicationrole",
+    "confluence": "/rest/license/1.0/license/userCount",
+    "bitbucket": "/rest/api/1.0/admin/license",
+}
+
+FAULTS: list[tuple[str, Fault | None, str]] = [
+    ("timeout before headers", Fault("slow", seconds=3), "timeout"),
+    ("slow drip past the deadline", Fault("drip", seconds=0.2), "timeout"),
+    ("reset mid-body", Fault("reset"), "connection"),
+    ("401", Fault("unauthorized"), "http_401"),
+    ("401 CAPTCHA", Fault("unauthorized", captcha=True), "http_401"),
+    ("403", Fault("forbidden"), "http_403"),
+    ("429 Retry-After", Fault("status", status=429, retry_after="120"), "http_429"),
+    ("503 Retry-After", Fault("status", status=503, retry_after="90"), "http_5xx"),
+    ("500", Fault("status", status=500), "http_5xx"),
+    ("200 HTML login page", Fault("html"), "not_json"),
+    ("malformed JSON", Fault("malformed_json"), "not_json"),
+    ("missing fields", Fault("wrong_shape", variant="missing"), "invalid_response"),
+    ("strings for numbers", Fault("wrong_shape", variant="strings"), "invalid_response"),
+    ("negative counts", Fault("wrong_shape", variant="negative"), "invalid_response"),
+    ("huge numbers", Fault("wrong_shape", variant="huge_numbers"), "invalid_response"),
+    ("array for object", Fault("wrong_shape", variant="wrong_type"), "invalid_response"),
+    ("body over the cap", Fault("huge", size=2 * 2**20), "body_too_large"),
+]
+
+
+def registry(rig: Rig) -> CollectorRegistry:
+    reg = CollectorRegistry(auto_describe=False)
+    reg.register(LicenseCollector(lambda: rig.poller.states, clock=lambda: rig.clock[0]))
+    return reg
+
+
+@pytest.mark.parametrize("type_", sorted(APPS))
+@pytest.mark.parametrize(("what", "fault", "reason"), FAULTS, ids=[f[0] for f in FAULTS])
+async def test_fault_fails_the_sync_and_keeps_last_good_values(
+    rig: Rig, caplog: pytest.LogCaptureFixture, type_: str, what: str, fault: Fault, reason: str
+) -> None:
+    name = APPS[type_]
+    reg = registry(rig)
+    await rig.sync(name)
+    good = generate_latest(reg)
+    state = rig.poller.states[name]
+    assert state.up is True, state.last_error
+
+    rig.sim.set_fault(name, fault)
+    caplog.clear()
+    sync = asyncio.create_task(rig.sync(name))
+    # /metrics keeps answering from the snapshot while the sync is stuck on the fault.
+    worst = 0.0
+    while not sync.done():
+        started = time.perf_counter()
+        assert generate_latest(reg) == good
+        worst = max(worst, time.perf_counter() - started)
+        await asyncio.sleep(0.05)
+    await sync
+    assert worst < 0.05
+
+    assert state.up is False
+    assert dict(state.failures) == {reason: 1}, state.last_error
+    assert state.fresh_snapshot(rig.clock[0]) is not None
+    assert reg.get_sample_value("atlassian_license_sync_up", {"application": name}) == 0
+    assert (
+        reg.get_sample_value(
+            "atlassian_license_sync_failures_total", {"application": name, "reason": reason}
+        )
+        == 1
+    )
+    assert (
+        reg.get_sample_value(
+            "atlassian_license_seats_used",
+            {"application": name, "product": state.snapshot.products[0].product},
+        )
+        is not None
+    )  # type: ignore[union-attr]
+    records = [r for r in caplog.records if r.name == "exporter.poller"]
+    assert len(records) == 1 and records[0].levelno == logging.WARNING
+    assert records[0].exc_info is None
+    assert (
+        f"application={name}" in records[0].getMessage()
+        and f"reason={reason}" in records[0].getMessage()
+    )
+
+
+@pytest.mark.parametrize("type_", sorted(APPS))
+async def test_404_on_a_required_endpoint_fails(rig: Rig, type_: str) -> None:
+    name = APPS[type_]
+    rig.sim.set_fault(name, Fault("status", status=404, path=REQUIRED[type_]))
+    await rig.sync(name)
+    state = rig.poller.states[name]
+    assert (state.up, dict(state.failures)) == (False, {"http_404": 1})
+    assert REQUIRED[type_] in (state.last_error or "") or state.last_error
+
+
+@pytest.mark.parametrize("type_", ["jira", "confluence"])
+async def test_404_on_an_optional_endpoint_still_succeeds(rig: Rig, type_: str) -> None:
+    name = APPS[type_]
+    rig.sim.set_fault(name, Fault("old_version"))
+    await rig.sync(name)
+    state = rig.poller.states[name]
+    assert state.up is True and state.snapshot is not None
+    assert all(p.expiry is None for p in state.snapshot.products)
+
+
+@pytest.mark.parametrize("type_", sorted(APPS))
+async def test_401_is_not_retried_within_the_interval(rig: Rig, type_: str) -> None:
+    name = APPS[type_]
+    rig.sim.set_fault(name, Fault("unauthorized", captcha=True))
+    await rig.poller.run_due()
+    after_first = rig.sim.count(name)
+    assert after_first >= 1
+    for _ in range(59):
+        rig.clock[0] += 1
+        await rig.poller.run_due()
+    assert rig.sim.count(name) == after_first  # no request at all within the minute
+    rig.clock[0] += 1.5
+    await rig.poller.run_due()
+    assert rig.sim.count(name) > after_first
+    assert "CAPTCHA" in (rig.poller.states[name].last_error or "")
+
+
+@pytest.mark.parametrize("type_", sorted(APPS))
+async def test_retry_after_is_honoured(rig: Rig, type_: str) -> None:
+    name = APPS[type_]
+    rig.sim.set_fault(name, Fault("status", status=429, retry_after="300"))
+    await rig.poller.run_due()
+    first = rig.sim.count(name)
+    for _ in range(299 // 10):  # past the 1m interval and the backoff, not past Retry-After
+        rig.clock[0] += 10
+        await rig.poller.run_due()
+    assert rig.sim.count(name) == first
+    rig.sim.set_fault(name, None)
+    rig.clock[0] += 10
+    await rig.poller.run_due()
+    assert rig.poller.states[name].up is True
+
+
+async def test_connection_refused_and_dns_failure(rig: Rig) -> None:
+    from exporter.config import parse_config
+    from exporter.poller import Poller
+
+    config = parse_config(
+        {
+            "applications": [
+                {"name": "refused", "type": "jira", "link": {"url": "http://127.0.0.1:1"}},
+                {
+                    "name": "nodns",
+                    "type": "bitbucket",
+                    "link": {"url": "http://bitbucket.nonexistent.invalid"},
+                },
+            ]
+        }
+    )
+    poller = Poller(config)
+    await poller.run_due()
+    assert dict(poller.states["refused"].failures) == {"connection": 1}
+    assert dict(poller.states["nodns"].failures) == {"dns": 1}
+    await poller.close()
