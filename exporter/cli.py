@@ -21,6 +21,7 @@ from exporter.logs import LEVELS, setup_logging
 from exporter.poller import Poller
 from exporter.runtime import Runtime
 from exporter.web import make_app, serve
+from exporter.webconfig import load_web_config, server_ssl_context
 
 log = logging.getLogger("exporter")
 DEFAULT_LISTEN = ":9877"
@@ -61,6 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"Address to listen on (default {DEFAULT_LISTEN}).",
     )
     parser.add_argument(
+        "--web.config.file",
+        dest="web_config",
+        type=Path,
+        help="Web config file (exporter-toolkit format): TLS and basic auth for this exporter.",
+    )
+    parser.add_argument(
         "--web.enable-lifecycle",
         dest="lifecycle",
         action="store_true",
@@ -85,6 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 async def run(args: argparse.Namespace) -> int:
+    web_config = load_web_config(args.web_config) if args.web_config else None
+    tls = web_config.tls_server_config if web_config else None
     simulator = None
     if args.demo:
         simulator = await start_demo_simulator()
@@ -100,11 +109,18 @@ async def run(args: argparse.Namespace) -> int:
         LicenseCollector(lambda: poller.states, reload_status=lambda: runtime.reload_status)
     )
     host, port = args.listen
-    runner = await serve(make_app(runtime, registry), host, port)
+    runner = await serve(
+        make_app(runtime, registry, web_config),
+        host,
+        port,
+        server_ssl_context(tls) if tls else None,
+    )
     log.info(
-        "listening address=%s:%d applications=%d version=%s",
+        "listening address=%s:%d tls=%s basic_auth=%s applications=%d version=%s",
         host or "*",
         port,
+        tls is not None,
+        bool(web_config and web_config.basic_auth_users),
         len(config.applications),
         __version__,
     )

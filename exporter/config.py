@@ -164,6 +164,11 @@ def _message(error: Mapping[str, Any]) -> str:
     return message
 
 
+def validation_problems(exc: ValidationError) -> list[str]:
+    """pydantic's errors as `location: message` lines."""
+    return [f"{_location(e['loc'])}: {_message(e)}" for e in exc.errors()]
+
+
 def _check_files(config: Config) -> list[str]:
     """Files named by the config must be readable now, not at the first sync an hour later."""
     problems = []
@@ -250,7 +255,7 @@ def parse_config(data: Any, source: str = "config", base_dir: Path | None = None
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
-        problems += [f"{_location(e['loc'])}: {_message(e)}" for e in exc.errors()]
+        problems += validation_problems(exc)
         raise ConfigError(source, sorted(problems, key=_order)) from None
     problems += _check_files(config)
     if problems:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 
 from aiohttp import web
-from aiohttp.typedefs import Handler
+from aiohttp.typedefs import Handler, Middleware
 from prometheus_client import CollectorRegistry
 from prometheus_client.exposition import choose_encoder
 
 from exporter.config import ConfigError
 from exporter.runtime import Runtime
 from exporter.status_page import render_status_page
+from exporter.webconfig import BasicAuth, WebConfig
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +73,13 @@ async def limit_body(request: web.Request, handler: Handler) -> web.StreamRespon
     return await handler(request)
 
 
-def make_app(runtime: Runtime, registry: CollectorRegistry) -> web.Application:
-    app = web.Application(client_max_size=MAX_REQUEST_BODY, middlewares=[limit_body])
+def make_app(
+    runtime: Runtime, registry: CollectorRegistry, web_config: WebConfig | None = None
+) -> web.Application:
+    middlewares: list[Middleware] = [limit_body]
+    if web_config is not None and web_config.basic_auth_users:
+        middlewares.insert(0, BasicAuth(web_config.basic_auth_users).middleware)
+    app = web.Application(client_max_size=MAX_REQUEST_BODY, middlewares=middlewares)
     app[RUNTIME] = runtime
     app[REGISTRY] = registry
     app.router.add_get("/", status)
@@ -84,13 +91,15 @@ def make_app(runtime: Runtime, registry: CollectorRegistry) -> web.Application:
     return app
 
 
-async def serve(app: web.Application, host: str, port: int) -> web.AppRunner:
+async def serve(
+    app: web.Application, host: str, port: int, ssl_context: ssl.SSLContext | None = None
+) -> web.AppRunner:
     # Small header limits: nothing legitimate sends large requests to an exporter.
     runner = web.AppRunner(
         app, access_log=None, handler_cancellation=True, max_line_size=8190, max_field_size=8190
     )
     await runner.setup()
-    site = web.TCPSite(runner, host or None, port, reuse_address=True)
+    site = web.TCPSite(runner, host or None, port, reuse_address=True, ssl_context=ssl_context)
     await site.start()
     return runner
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -205,3 +206,138 @@ def test_bad_config_at_start_up_exits_1(tmp_path: Path) -> None:
     result = run_cli("--config.file", str(bad), "--web.listen-address", f"127.0.0.1:{free_port()}")
     assert result.returncode == 1
     assert "applications[0].link: missing required key" in result.stderr
+
+
+def test_web_config_tls_and_basic_auth(tmp_path: Path) -> None:
+    import bcrypt
+
+    from tests import certs
+
+    cert, key = certs.self_signed(tmp_path)
+    web = tmp_path / "web.yml"
+    web.write_text(
+        yaml.safe_dump(
+            {
+                "tls_server_config": {"cert_file": str(cert), "key_file": str(key)},
+                "basic_auth_users": {
+                    "prometheus": bcrypt.hashpw(b"s3cret", bcrypt.gensalt(rounds=4)).decode()
+                },
+            }
+        )
+    )
+    port = free_port()
+    exporter = Process(
+        exporter_cmd(
+            "--demo", "--web.config.file", str(web), "--web.listen-address", f"127.0.0.1:{port}"
+        ),
+        tmp_path / "tls.log",
+    )
+    url = f"https://127.0.0.1:{port}"
+    ctx = ssl.create_default_context(cafile=str(cert))
+    try:
+        wait_until(
+            lambda: httpx.get(f"{url}/-/healthy", verify=ctx).status_code == 401,
+            30,
+            "the TLS endpoint",
+        )
+        assert (
+            httpx.get(f"{url}/metrics", verify=ctx, auth=("prometheus", "wrong")).status_code == 401
+        )
+        response = httpx.get(f"{url}/metrics", verify=ctx, auth=("prometheus", "s3cret"))
+        assert (
+            response.status_code == 200
+            and "atlassian_license_sync_interval_seconds" in response.text
+        )
+        with pytest.raises(httpx.HTTPError):  # plain HTTP is not served
+            httpx.get(f"http://127.0.0.1:{port}/metrics", auth=("prometheus", "s3cret"), timeout=5)
+        with pytest.raises(httpx.ConnectError):  # unknown CA is refused by the client
+            httpx.get(f"{url}/metrics", auth=("prometheus", "s3cret"))
+    finally:
+        assert exporter.stop() == 0, exporter.output()
+
+
+def test_bad_web_config_exits_1(tmp_path: Path) -> None:
+    web = tmp_path / "web.yml"
+    web.write_text("basic_auth_users: {u: plain}\n")
+    result = run_cli(
+        "--demo", "--web.config.file", str(web), "--web.listen-address", f"127.0.0.1:{free_port()}"
+    )
+    assert result.returncode == 1
+    assert "basic_auth_users.u: not a bcrypt hash" in result.stderr
+
+
+def test_sighup_reloads_config_and_removed_series_disappear(tmp_path: Path, simulator: str) -> None:
+    import os
+    import signal
+
+    config = write_config(tmp_path, simulator)
+    port = free_port()
+    exporter = Process(
+        exporter_cmd("--config.file", str(config), "--web.listen-address", f"127.0.0.1:{port}"),
+        tmp_path / "reload.log",
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(lambda: httpx.get(f"{url}/-/ready").status_code == 200, 30, "the first sync")
+        data = yaml.safe_load(config.read_text())
+        data["applications"] = [a for a in data["applications"] if a["name"] != "bitbucket-prod"]
+        data["applications"][0]["sync_interval"] = "30s"  # changed: jira-prod restarts afresh
+        config.write_text(yaml.safe_dump(data))
+        os.kill(exporter.proc.pid, signal.SIGHUP)
+        wait_until(
+            lambda: 'application="bitbucket-prod"' not in httpx.get(f"{url}/metrics").text,
+            10,
+            "bitbucket-prod's series to disappear",
+        )
+        wait_until(
+            lambda: (
+                'atlassian_license_sync_interval_seconds{application="jira-prod"} 30.0'
+                in httpx.get(f"{url}/metrics").text
+            ),
+            10,
+            "jira-prod's new interval",
+        )
+        config.write_text("applications: [{name: broken")
+        os.kill(exporter.proc.pid, signal.SIGHUP)
+        wait_until(
+            lambda: (
+                "atlassian_license_exporter_config_last_reload_successful 0.0"
+                in httpx.get(f"{url}/metrics").text
+            ),
+            10,
+            "the failed reload to show",
+        )
+        assert (
+            'atlassian_license_sync_up{application="confluence-prod"} 1.0'
+            in httpx.get(f"{url}/metrics").text
+        )
+    finally:
+        assert exporter.stop() == 0, exporter.output()
+    assert "config reload failed, keeping the running config" in exporter.output()
+
+
+def test_malformed_http_requests_do_no_harm(tmp_path: Path) -> None:
+    import socket
+
+    port = free_port()
+    exporter = Process(
+        exporter_cmd("--demo", "--web.listen-address", f"127.0.0.1:{port}"), tmp_path / "bad.log"
+    )
+    try:
+        wait_until(
+            lambda: httpx.get(f"http://127.0.0.1:{port}/-/healthy").status_code == 200,
+            30,
+            "the exporter",
+        )
+        for garbage in (
+            b"\x00\xff\x16\x03garbage\r\n\r\n",
+            b"GET /metrics HTTP/1.1\r\nHost: x\r\n" + b"X-Long: " + b"a" * 100_000 + b"\r\n\r\n",
+            b"GET " + b"/a" * 20_000 + b" HTTP/1.1\r\n\r\n",
+        ):
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+                s.sendall(garbage)
+                reply = s.recv(100)
+                assert reply.startswith(b"HTTP/1.") and b" 200 " not in reply[:15]
+        assert httpx.get(f"http://127.0.0.1:{port}/metrics").status_code == 200
+    finally:
+        assert exporter.stop() == 0, exporter.output()

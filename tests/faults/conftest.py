@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from aiohttp import web
 from exporter.config import Config, parse_config
 from exporter.poller import Poller
 from exporter.simulator import SimInstance, Simulator, demo_instances
+from tests import certs
 
 APPS = {"jira": "jira-prod", "confluence": "confluence-prod", "bitbucket": "bitbucket-prod"}
 # Every secret field carries a canary; tests grep every output for this prefix.
@@ -77,31 +77,7 @@ async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
 @pytest.fixture(scope="session")
 def self_signed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A certificate for 127.0.0.1 made for the test with openssl."""
-    d = tmp_path_factory.mktemp("tls")
-    cert, key = d / "cert.pem", d / "key.pem"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=127.0.0.1",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return cert, key
+    return certs.self_signed(tmp_path_factory.mktemp("tls"))
 
 
 async def start_tls(sim: Simulator, cert: Path, key: Path) -> tuple[web.AppRunner, str]:
