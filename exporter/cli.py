@@ -20,6 +20,7 @@ from exporter.demo import demo_config, start_demo_simulator
 from exporter.logs import LEVELS, setup_logging
 from exporter.poller import Poller
 from exporter.runtime import Runtime
+from exporter.shard import parse_shard, select
 from exporter.web import make_app, serve
 from exporter.webconfig import load_web_config, server_ssl_context
 
@@ -74,6 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="Enable configuration reload over HTTP (POST /-/reload).",
     )
     parser.add_argument(
+        "--shard",
+        type=parse_shard,
+        help="Sync only shard i of n (0-based, e.g. 0/3): n replicas split the applications by "
+        "a stable hash of their names.",
+    )
+    parser.add_argument(
         "--log.level",
         dest="log_level",
         choices=list(LEVELS),
@@ -102,8 +109,8 @@ async def run(args: argparse.Namespace) -> int:
     else:
         config_path = args.config_file
         config = load_config(config_path)
-    poller = Poller(config)
-    runtime = Runtime(poller, config_path, lifecycle=args.lifecycle)
+    poller = Poller(select(config, args.shard))
+    runtime = Runtime(poller, config_path, lifecycle=args.lifecycle, shard=args.shard)
     registry = CollectorRegistry(auto_describe=False)
     registry.register(
         LicenseCollector(lambda: poller.states, reload_status=lambda: runtime.reload_status)

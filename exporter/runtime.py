@@ -10,6 +10,7 @@ from pathlib import Path
 from exporter.collector import ReloadStatus
 from exporter.config import Config, ConfigError, load_config
 from exporter.poller import Poller
+from exporter.shard import Shard, select
 
 log = logging.getLogger(__name__)
 
@@ -22,8 +23,10 @@ class Runtime:
         *,
         clock: Callable[[], float] = time.time,
         lifecycle: bool = False,
+        shard: Shard | None = None,
     ) -> None:
         self.poller = poller
+        self.shard = shard
         self.config_path = config_path
         self.lifecycle = lifecycle
         self._clock = clock
@@ -46,7 +49,7 @@ class Runtime:
             self.last_reload_error = str(exc)
             log.error("config reload failed, keeping the running config: %s", exc)
             raise
-        self.poller.apply(config)
+        self.poller.apply(select(config, self.shard))
         self.reload_status = ReloadStatus(True, self._clock())
         self.last_reload_error = None
         log.info(
