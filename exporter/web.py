@@ -96,7 +96,13 @@ async def serve(
 ) -> web.AppRunner:
     # Small header limits: nothing legitimate sends large requests to an exporter.
     runner = web.AppRunner(
-        app, access_log=None, handler_cancellation=True, max_line_size=8190, max_field_size=8190
+        app,
+        access_log=None,
+        # Handlers answer in milliseconds; don't let shutdown wait a minute for a stuck client.
+        shutdown_timeout=2.0,
+        handler_cancellation=True,
+        max_line_size=8190,
+        max_field_size=8190,
     )
     await runner.setup()
     site = web.TCPSite(runner, host or None, port, reuse_address=True, ssl_context=ssl_context)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ssl
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -341,3 +342,31 @@ def test_malformed_http_requests_do_no_harm(tmp_path: Path) -> None:
         assert httpx.get(f"http://127.0.0.1:{port}/metrics").status_code == 200
     finally:
         assert exporter.stop() == 0, exporter.output()
+
+
+def test_sigterm_during_a_stuck_sync_exits_promptly(tmp_path: Path) -> None:
+    sim, base = start_simulator(
+        tmp_path, "--instances", "demo", "--fault", "jira-prod=slow:seconds=60"
+    )
+    port = free_port()
+    config = write_config(tmp_path, base, timeout="50s")
+    exporter = Process(
+        exporter_cmd("--config.file", str(config), "--web.listen-address", f"127.0.0.1:{port}"),
+        tmp_path / "stuck.log",
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_until(
+            lambda: 'sync_up{application="bitbucket-prod"} 1.0' in httpx.get(f"{url}/metrics").text,
+            30,
+            "the other applications' first sync",
+        )
+        # jira-prod is still waiting on its upstream; /metrics answers regardless.
+        assert 'sync_up{application="jira-prod"}' not in httpx.get(f"{url}/metrics").text
+        started = time.monotonic()
+        exporter.proc.terminate()
+        assert exporter.proc.wait(10) == 0
+        assert time.monotonic() - started < 5
+    finally:
+        exporter.stop()
+        sim.stop()
