@@ -14,11 +14,12 @@ async def fetch(client: LinkClient, app: Application) -> Snapshot:
     obj = parse.as_object(await client.get_json(LICENSE), LICENSE)
     status = parse.as_object(obj.get("status"), f"{LICENSE} status")
     used = parse.integer(status, "currentNumberOfUsers", LICENSE)
-    maximum = parse.integer(obj, "maximumNumberOfUsers", LICENSE, allow_negative=True)
     # The vendor's own example pairs unlimitedNumberOfUsers: true with a maximum of 12: the
-    # flag wins.
-    unlimited = parse.boolean(obj, "unlimitedNumberOfUsers", LICENSE) or maximum < 0
-    limit = None if unlimited else maximum
+    # flag wins, and an unlimited license needs no maximum at all.
+    limit: int | None = None
+    if not parse.boolean(obj, "unlimitedNumberOfUsers", LICENSE):
+        maximum = parse.integer(obj, "maximumNumberOfUsers", LICENSE, allow_negative=True)
+        limit = None if maximum < 0 else maximum
     return Snapshot(
         (
             ProductLicense(

@@ -22,14 +22,16 @@ def parse_role(role: Any, path: str) -> ProductLicense:
         raise parse.SourceError("invalid_response", path, "a role has no 'key'")
     try:
         used = parse.integer(obj, "userCount", path)
+        # Trust the flag first (one published body has hasUnlimitedSeats with 500 seats);
+        # an unlimited role needs no seat fields at all.
+        if parse.boolean(obj, "hasUnlimitedSeats", path):
+            return ProductLicense(key, used, None, None)
         seats = parse.integer(obj, "numberOfSeats", path, allow_negative=True)
         remaining = parse.integer(obj, "remainingSeats", path, allow_negative=True)
-        unlimited_flag = parse.boolean(obj, "hasUnlimitedSeats", path)
     except parse.SourceError as exc:
         raise parse.SourceError(exc.reason, path, f"role {key!r}: {exc.message}") from None
-    # Trust the flag first (one published body has hasUnlimitedSeats with 500 seats), then the
-    # -1 that unlimited roles carry in the seat fields.
-    if unlimited_flag or seats < 0 or remaining < 0:
+    # Then the -1 that unlimited roles carry in the seat fields.
+    if seats < 0 or remaining < 0:
         return ProductLicense(key, used, None, None)
     # remainingSeats as Jira reports it: one license may back several roles, so it is not
     # always numberOfSeats - userCount.

@@ -70,9 +70,11 @@ def epoch_ms(obj: dict[str, Any], field: str, path: str) -> float | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise _invalid(path, f"field {field!r} is not an epoch-millisecond date: {_show(value)}")
-    if not 0 <= value <= MAX_EPOCH_MS:
+    if not -MAX_EPOCH_MS <= value <= MAX_EPOCH_MS:
         raise _invalid(path, f"field {field!r} is not a plausible date: {value}")
-    return value / 1000.0
+    # 0 or negative is how some products write "no date" (a perpetual license), never a
+    # license that expired in 1970: alerting on it would page for nothing.
+    return value / 1000.0 if value > 0 else None
 
 
 def _show(value: Any) -> str:

@@ -48,3 +48,19 @@ async def test_status_missing_is_invalid() -> None:
     with pytest.raises(SourceError, match="expected a JSON object, got NoneType") as exc:
         await fetch(body)
     assert exc.value.reason == "invalid_response"
+
+
+async def test_unlimited_license_needs_no_maximum() -> None:
+    body = fixture("bitbucket/admin_license.json")
+    body["unlimitedNumberOfUsers"] = True
+    del body["maximumNumberOfUsers"]
+    (product,) = await fetch(body)
+    assert product.unlimited and product.seats_used == 421
+
+
+async def test_negative_maximum_means_unlimited() -> None:
+    body = fixture("bitbucket/admin_license.json")
+    body["unlimitedNumberOfUsers"] = False
+    body["maximumNumberOfUsers"] = -1
+    (product,) = await fetch(body)
+    assert product.unlimited and product.seats_remaining is None

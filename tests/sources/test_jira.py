@@ -120,3 +120,18 @@ async def test_upm_date_of_wrong_type_is_invalid() -> None:
     up.routes[UPM.format("jira-software")] = body
     with pytest.raises(SourceError, match="'expiryDate' is not an epoch-millisecond date"):
         await jira.fetch(up.client(), make_app())
+
+
+async def test_unlimited_role_needs_no_seat_fields() -> None:
+    roles = [{"key": "jira-software", "userCount": 12, "hasUnlimitedSeats": True}]
+    snapshot = await jira.fetch(Upstream({ROLES: roles}).client(), make_app())
+    assert snapshot.products == (ProductLicense("jira-software", 12, None, None),)
+
+
+async def test_zero_expiry_date_means_no_date() -> None:
+    up = upstream()
+    body = fixture("jira/license_jira-software.json")
+    body["expiryDate"] = 0
+    up.routes[UPM.format("jira-software")] = body
+    snapshot = await jira.fetch(up.client(), make_app())
+    assert snapshot.products[0].expiry is None
