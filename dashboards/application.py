@@ -8,7 +8,7 @@ from grafanalib import core as g
 
 from exporter import metrics as m
 
-from . import config
+from . import config, reclaim
 from . import panels as p
 from .promql import (
     EXPIRY,
@@ -67,12 +67,19 @@ def variables() -> list[g.Template]:
 
 def seats_panels() -> list[object]:
     used, limit = recorded(USED, **SEL), recorded(LIMIT, **SEL)
+    approximate = dedup("max", raw(m.SEATS_USED_APPROXIMATE, **SEL))
     return [
         p.timeseries(
             "Seats used vs limit",
-            [p.target(used, "{{product}} used", "A"), p.target(limit, "{{product}} limit", "B")],
+            [
+                p.target(used, "{{product}} used", "A"),
+                p.target(limit, "{{product}} limit", "B"),
+                p.target(approximate, "{{product}} approximate", "C"),
+            ],
             p.pos(0, 1, 12, 8),
             unit="short",
+            description="Jira Cloud also reports an approximate count, which Atlassian caches "
+            "for up to 7 days.",
             overrides=[p.DASHED_LIMIT],
         ),
         g.GaugePanel(
@@ -190,7 +197,7 @@ def info_table() -> g.Table:
     return p.table(
         "License information",
         [p.target(info, ref="A", table=True)],
-        p.pos(0, 25, 24, 5),
+        p.pos(0, 25, 18, 5),
         description="Labels of atlassian_license_info; 'unknown' where the product does not "
         "report a value.",
         rename={
@@ -198,6 +205,7 @@ def info_table() -> g.Table:
             m.LICENSE_TYPE: "License type",
             m.EVALUATION: "Evaluation",
             m.DATA_CENTER: "Data Center",
+            m.PLAN: "Plan",
         },
         hide=("Time", "Value", "job", "application"),
         overrides=[],
@@ -275,8 +283,11 @@ def build() -> g.Dashboard:
             *expiry_panels(),
             p.row("License", 24),
             info_table(),
+            reclaim.data_age(SEL),
             p.row("Sync health", 30),
             *sync_panels(),
+            p.row("Reclaimable seats", 44),
+            *reclaim.application_panels(APP, SEL),
         ],
         variables(),
     )

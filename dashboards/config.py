@@ -56,6 +56,14 @@ STALE_FACTOR: Final = 3
 STALE_FOR: Final = "5m"
 EXPORTER_DOWN_FOR: Final = "15m"
 
+# Reclaimable seats ("reclaim before you buy", severity info): seats nearly exhausted (the
+# SEATS_UTILISATION_WARNING ratio) while more than RECLAIM_SHARE of the seats used are held by
+# users inactive for RECLAIM_INACTIVE_FOR. That period must be one of the exporter's
+# `inactive_periods` (default 30d, 90d, 180d), written the same way: it is a label value.
+RECLAIM_INACTIVE_FOR: Final = "90d"
+RECLAIM_SHARE: Final = 0.25
+RECLAIM_FOR: Final = "1h"
+
 SECONDS_PER_DAY: Final = 86400
 
 RUNBOOK_BASE_URL: Final = (

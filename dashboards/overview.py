@@ -8,7 +8,7 @@ from grafanalib import core as g
 
 from exporter import metrics as m
 
-from . import config
+from . import config, reclaim
 from . import panels as p
 from .promql import (
     EXPIRY,
@@ -196,6 +196,9 @@ def build() -> g.Dashboard:
             sync_failing(),
             sync_failures(),
             staleness(),
+            p.row("Reclaimable seats", 26),
+            reclaim.overview_table(ROW_LINK, LINK_TITLE),
+            reclaim.overview_total(),
         ],
         [],
     )

@@ -50,6 +50,11 @@ FORECAST_DAYS_STEPS: Final = steps(ORANGE, (config.FORECAST_HORIZON_DAYS, GREEN)
 SYNC_UP_STEPS: Final = steps(RED, (1, GREEN))
 NEUTRAL_STEPS: Final = steps(GREEN)
 STALE_STEPS: Final = steps(GREEN, (config.STALE_FACTOR, RED))
+RECLAIM_STEPS: Final = steps(GREEN, (config.RECLAIM_SHARE, ORANGE))
+NEVER_MAPPING: Final[JsonDict] = {
+    "type": "value",
+    "options": {"0": {"text": "never", "color": ORANGE, "index": 0}},
+}
 
 UNLIMITED_MAPPING: Final[JsonDict] = {
     "type": "special",

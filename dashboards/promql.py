@@ -25,6 +25,10 @@ MAINTENANCE_EXPIRY: Final = f"application_product:{m.MAINTENANCE_EXPIRY.name}:ma
 SYNC_UP: Final = f"application:{m.SYNC_UP.name}:min"
 LAST_SUCCESS: Final = f"application:{m.SYNC_LAST_SUCCESS.name}:max"
 SYNC_INTERVAL: Final = f"application:{m.SYNC_INTERVAL.name}:max"
+# From user scans. The share keeps the inactive_for label: one series per configured period.
+INACTIVE: Final = f"application_product_inactive_for:{m.INACTIVE_USERS.name}:max"
+NEVER_ACTIVE: Final = f"application_product:{m.USERS_NEVER_ACTIVE.name}:max"
+INACTIVE_SHARE: Final = f"application_product_inactive_for:{m.NAMESPACE}_inactive_seats:ratio"
 
 REPLICAS: Final = ", ".join(config.REPLICA_LABELS)
 
@@ -98,3 +102,10 @@ def seats_run_out_seconds(window: str, **labels: str) -> str:
         f"clamp_min(({recorded(LIMIT, **labels)} - predict_linear({used}, 0))"
         f" / (deriv({used}) > 0), 0)"
     )
+
+
+def reclaim(name: str, **labels: str) -> str:
+    """A recorded inactive-user series for the reclaim period, its inactive_for label dropped
+    so that it joins the other per-product series of a table row."""
+    selector = recorded(name, **labels, inactive_for=config.RECLAIM_INACTIVE_FOR)
+    return f"max without(inactive_for) ({selector})"

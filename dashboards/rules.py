@@ -15,9 +15,12 @@ from exporter import metrics as m
 from . import config as c
 from .promql import (
     EXPIRY,
+    INACTIVE,
+    INACTIVE_SHARE,
     LAST_SUCCESS,
     LIMIT,
     MAINTENANCE_EXPIRY,
+    NEVER_ACTIVE,
     REMAINING,
     SYNC_INTERVAL,
     SYNC_UP,
@@ -69,6 +72,10 @@ RECORDING_RULES: Final = (
     # max: data is fresh if any replica synced recently.
     Recording(LAST_SUCCESS, dedup("max", raw(m.SYNC_LAST_SUCCESS))),
     Recording(SYNC_INTERVAL, dedup("max", raw(m.SYNC_INTERVAL))),
+    Recording(INACTIVE, dedup("max", raw(m.INACTIVE_USERS))),
+    Recording(NEVER_ACTIVE, dedup("max", raw(m.USERS_NEVER_ACTIVE))),
+    # Share of the seats used held by inactive users, per period; `> 0`: no seat, no share.
+    Recording(INACTIVE_SHARE, f"{INACTIVE}\n/ ignoring(inactive_for) group_left()\n({USED} > 0)"),
 )
 
 
@@ -110,6 +117,19 @@ ALERTS: Final = (
         f"{APP_PRODUCT} is forecast to need {{{{ $value | humanize }}}} seats in "
         f"{c.FORECAST_HORIZON_DAYS} days, more than its license allows, at the growth rate of "
         f"the last {c.FORECAST_RANGE_DAYS} days.",
+    ),
+    # Informational: buying seats while a share of them sits idle is the costly mistake.
+    Alert(
+        f"{PREFIX}SeatsReclaimable",
+        "info",
+        f'{INACTIVE_SHARE}{{inactive_for="{c.RECLAIM_INACTIVE_FOR}"}} > {c.RECLAIM_SHARE}\n'
+        f"and ignoring(inactive_for)\n{UTILISATION} >= {c.SEATS_UTILISATION_WARNING}",
+        c.RECLAIM_FOR,
+        "Seats are nearly exhausted while inactive users hold many of them.",
+        f"{{{{ $value | humanizePercentage }}}} of the seats used by {APP_PRODUCT} are held by "
+        f"users inactive for {c.RECLAIM_INACTIVE_FOR} or more (informational above "
+        f"{_pct(c.RECLAIM_SHARE)}), and utilisation is at least "
+        f"{_pct(c.SEATS_UTILISATION_WARNING)}: reclaim those seats before buying more.",
     ),
     Alert(
         f"{PREFIX}ExpiringSoon",

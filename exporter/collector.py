@@ -13,7 +13,7 @@ from prometheus_client.registry import Collector
 from exporter import __version__
 from exporter import metrics as m
 from exporter.model import ProductLicense
-from exporter.poller import AppState
+from exporter.poller import STALE_FACTOR, AppState
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,7 @@ class LicenseCollector(Collector):
                 for product in snapshot.products:
                     self._add_license(families, name, product)
             self._add_sync(families, name, state)
+            self._add_users(families, name, state, now)
         families[m.BUILD_INFO].add_metric([__version__, platform.python_version()], 1)
         if self._reload_status is not None:
             status = self._reload_status()
@@ -83,11 +84,20 @@ class LicenseCollector(Collector):
             (m.EXPIRY, p.expiry),
             (m.MAINTENANCE_EXPIRY, p.maintenance_expiry),
             (m.GRACE_PERIOD_END, p.grace_period_end),
+            (m.SEATS_USED_APPROXIMATE, p.seats_used_approximate),
+            (m.DATA_TIMESTAMP, p.data_timestamp),
         ):
             if value is not None:
                 families[spec].add_metric(labels, value)
         families[m.INFO].add_metric(
-            [*labels, p.license_type or "unknown", _flag(p.evaluation), _flag(p.data_center)], 1
+            [
+                *labels,
+                p.license_type or "unknown",
+                _flag(p.evaluation),
+                _flag(p.data_center),
+                p.plan or "unknown",
+            ],
+            1,
         )
 
     @staticmethod
@@ -106,3 +116,29 @@ class LicenseCollector(Collector):
             families[m.SYNC_DURATION].add_metric(labels, state.last_duration)
         for reason, count in sorted(state.failures.items()):
             families[m.SYNC_FAILURES].add_metric([application, reason], count)
+
+    @staticmethod
+    def _add_users(
+        families: dict[m.MetricSpec, GaugeMetricFamily | CounterMetricFamily],
+        application: str,
+        state: AppState,
+        now: float,
+    ) -> None:
+        users = state.users
+        if users is None:  # a type without user scans
+            return
+        families[m.USERS_SYNC_INTERVAL].add_metric([application], users.interval)
+        if users.up is not None:
+            families[m.USERS_SYNC_UP].add_metric([application], 1 if users.up else 0)
+        if users.last_success is not None:
+            families[m.USERS_SYNC_LAST_SUCCESS].add_metric([application], users.last_success)
+        if users.last_duration is not None:
+            families[m.USERS_SYNC_DURATION].add_metric([application], users.last_duration)
+        snapshot = users.fresh_snapshot(now, STALE_FACTOR)
+        for p in snapshot.products if snapshot is not None else ():
+            labels = [application, p.product]
+            families[m.USERS_NEVER_ACTIVE].add_metric(labels, p.never_active)
+            for period, count in p.inactive:
+                families[m.INACTIVE_USERS].add_metric([*labels, period], count)
+            for user, last_active in p.detail:
+                families[m.USER_LAST_ACTIVE].add_metric([*labels, user], last_active)

@@ -13,8 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 from pydantic import model_validator as _model_validator
 
 from exporter.durations import ByteSize, Duration
+from exporter.userconfig import DEFAULT_INACTIVE_PERIODS, Periods, UserDetail, type_problems
 
-APPLICATION_TYPES = ("jira", "confluence", "bitbucket")
+APPLICATION_TYPES = ("jira", "confluence", "bitbucket", "crowd", "jira-cloud")
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"
 
 
@@ -112,13 +113,23 @@ class Global(Model):
     timeout: Duration = 30.0
     max_concurrent_syncs: int = Field(default=16, ge=1, le=1024)
     body_size_limit: ByteSize = 10 * 2**20
+    users_sync_interval: Duration = 3600.0
+    inactive_periods: Periods = DEFAULT_INACTIVE_PERIODS
+    user_detail: UserDetail | None = None  # off unless configured
 
 
 class Application(Model):
     name: str = Field(pattern=NAME_PATTERN)
-    type: Literal["jira", "confluence", "bitbucket"]
+    type: Literal["jira", "confluence", "bitbucket", "crowd", "jira-cloud"]
     sync_interval: Duration | None = None
     link: Link
+    # type crowd only (checked in userconfig.type_problems): which application Crowd reports on.
+    crowd_application_id: int | None = Field(default=None, ge=1)
+    crowd_application_type: Literal["jira", "confluence", "bitbucket"] | None = None
+    # Overrides of the global user-scan settings (types with user scans only).
+    users_sync_interval: Duration | None = None
+    inactive_periods: Periods | None = None
+    user_detail: UserDetail | None = None
 
 
 class Config(Model):
@@ -131,12 +142,21 @@ class Config(Model):
     def timeout(self, app: Application) -> float:
         return app.link.timeout or self.global_.timeout
 
+    def users_interval(self, app: Application) -> float:
+        return app.users_sync_interval or self.global_.users_sync_interval
+
+    def inactive_periods(self, app: Application) -> tuple[str, ...]:
+        return app.inactive_periods or self.global_.inactive_periods
+
+    def user_detail(self, app: Application) -> UserDetail | None:
+        detail = app.user_detail or self.global_.user_detail
+        return detail if detail is not None and detail.max_users > 0 else None
+
 
 # Pydantic's wording is written for programmers; these read better in an SRE's terminal.
 _MESSAGES = {
     "extra_forbidden": "unknown key",
     "missing": "missing required key",
-    "literal_error": "must be one of: " + ", ".join(APPLICATION_TYPES),
 }
 
 
@@ -158,6 +178,10 @@ def _message(error: Mapping[str, Any]) -> str:
         return "must be a list of applications"
     if kind == "model_type":
         return "must be a mapping of keys"
+    if kind == "literal_error":
+        # pydantic says "'jira', 'confluence' or 'bitbucket'"; list them plainly.
+        expected = re.findall(r"'([^']*)'", str(error.get("ctx", {}).get("expected", "")))
+        return "must be one of: " + ", ".join(expected)
     message = _MESSAGES.get(kind)
     if message is None:
         message = str(error["msg"]).removeprefix("Value error, ")
@@ -251,7 +275,7 @@ def parse_config(data: Any, source: str = "config", base_dir: Path | None = None
         raise ConfigError(source, ["(top level): must be a mapping with an applications list"])
     if base_dir is not None:
         data = _resolve_paths(data, base_dir)
-    problems = _duplicate_names(data)
+    problems = _duplicate_names(data) + type_problems(data)
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from exporter.config import Config, parse_config
-from exporter.simulator import Simulator, demo_instances
+from exporter.simulator import SimInstance, Simulator, demo_instances
 
 # Short enough that a newcomer sees the numbers move within a minute.
 DEMO_SYNC_INTERVAL = "15s"
+DEMO_USERS_SYNC_INTERVAL = "1m"
 
 
 async def start_demo_simulator() -> Simulator:
@@ -15,22 +18,42 @@ async def start_demo_simulator() -> Simulator:
     return simulator
 
 
+def _applications(simulator: Simulator, instance: SimInstance) -> list[dict[str, Any]]:
+    """One application per instance; one per Crowd-known application on a Crowd instance."""
+    link = {
+        "url": simulator.url(instance.name),
+        "basic_auth": {"username": instance.username, "password": instance.password},
+    }
+    if instance.type != "crowd":
+        return [{"name": instance.name, "type": instance.type, "link": link}]
+    return [
+        {
+            "name": app.name,
+            "type": "crowd",
+            "crowd_application_id": app.id,
+            "crowd_application_type": app.type,
+            "link": link,
+        }
+        for app in instance.crowd_apps
+    ]
+
+
 def demo_config(simulator: Simulator, instances: list[str] | None = None) -> Config:
     applications = [
-        {
-            "name": instance.name,
-            "type": instance.type,
-            "link": {
-                "url": simulator.url(instance.name),
-                "basic_auth": {"username": instance.username, "password": instance.password},
-            },
-        }
+        app
         for instance in demo_instances()
         if instances is None or instance.name in instances
+        for app in _applications(simulator, instance)
     ]
     return parse_config(
         {
-            "global": {"sync_interval": DEMO_SYNC_INTERVAL, "timeout": "10s"},
+            "global": {
+                "sync_interval": DEMO_SYNC_INTERVAL,
+                "timeout": "10s",
+                "users_sync_interval": DEMO_USERS_SYNC_INTERVAL,
+                # The "who could be reclaimed" table has something to show.
+                "user_detail": {"inactive_for": "90d", "max_users": 20},
+            },
             "applications": applications,
         },
         source="(demo)",

@@ -9,7 +9,8 @@ import json
 import socket
 import ssl
 import time
-from collections.abc import Generator
+from collections.abc import Generator, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from exporter.config import Link, TLSConfig
 from exporter.model import SourceError
 
 USER_AGENT = f"atlassian-license-exporter/{__version__}"
+Params = Mapping[str, str | int]
 
 
 class SSLContexts:
@@ -120,9 +122,26 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
     return max(0.0, when.timestamp() - now)
 
 
+def parse_rate_limit_reset(value: str | None, now: float) -> float | None:
+    """Seconds until an X-RateLimit-Reset time: Jira Cloud sends an ISO-8601 timestamp."""
+    if value is None:
+        return None
+    try:
+        when = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, when.timestamp() - now)
+
+
 def _failure_for_status(response: httpx.Response, path: str) -> SourceError:
     status = response.status_code
-    retry_after = parse_retry_after(response.headers.get("Retry-After"), time.time())
+    now = time.time()
+    retry_after = parse_retry_after(response.headers.get("Retry-After"), now)
+    if retry_after is None:
+        # Jira Cloud's 429s carry X-RateLimit-Reset, and not always a Retry-After.
+        retry_after = parse_rate_limit_reset(response.headers.get("X-RateLimit-Reset"), now)
     if status == 401:
         denied = response.headers.get("X-Authentication-Denied-Reason", "")
         if (
@@ -179,13 +198,27 @@ class LinkClient:
             {"sni_hostname": link.tls_config.server_name} if link.tls_config.server_name else {}
         )
 
-    async def get_json(self, path: str, *, optional: bool = False) -> Any:
-        """The parsed JSON body of GET base_url+path; None for a 404 on an optional endpoint."""
+    async def get_json(
+        self, path: str, *, optional: bool = False, params: Params | None = None
+    ) -> Any:
+        """The parsed JSON body of GET base_url+path; None for a 404 on an optional endpoint.
+
+        `params` go into the query string; errors name `path` only, never the query.
+        """
+        return await self._exchange("GET", path, optional, params, None)
+
+    async def post_json(self, path: str, body: Any, *, params: Params | None = None) -> Any:
+        """The parsed JSON body of a POST of `body` as JSON (Crowd's searches are POSTs)."""
+        return await self._exchange("POST", path, False, params, body)
+
+    async def _exchange(
+        self, method: str, path: str, optional: bool, params: Params | None, body: Any
+    ) -> Any:
         try:
             # One deadline for the whole exchange: httpx's timeouts are per read, so a body
             # trickling in byte by byte would otherwise never time out.
             async with asyncio.timeout(self.timeout):
-                return await self._get(path, optional)
+                return await self._send(method, path, optional, params, body)
         except SourceError as exc:
             if exc.path == "-":  # raised by the auth flow, which does not know the path
                 raise SourceError(exc.reason, path, exc.message) from None
@@ -204,9 +237,15 @@ class LinkClient:
         except httpx.HTTPError as exc:
             raise SourceError("connection", path, f"{type(exc).__name__}: {_short(exc)}") from None
 
-    async def _get(self, path: str, optional: bool) -> Any:
+    async def _send(
+        self, method: str, path: str, optional: bool, params: Params | None, body: Any
+    ) -> Any:
         request = self.client.build_request(
-            "GET", self.base_url + path, extensions=self._extensions
+            method,
+            self.base_url + path,
+            params=params,
+            json=body,
+            extensions=self._extensions,
         )
         response = await self.client.send(request, stream=True)
         try:

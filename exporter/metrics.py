@@ -19,9 +19,16 @@ REASON = "reason"
 LICENSE_TYPE = "license_type"
 EVALUATION = "evaluation"
 DATA_CENTER = "data_center"
+PLAN = "plan"
+INACTIVE_FOR = "inactive_for"
+USER = "user"
 VERSION = "version"
 
 CACHED = "Cached from the last successful sync of the application; not read at scrape time."
+CACHED_USERS = (
+    "Cached from the last successful user scan of the application (users_sync_interval); "
+    "not read at scrape time."
+)
 
 
 @dataclass(frozen=True)
@@ -46,8 +53,8 @@ SEATS_USED = _gauge("seats_used", _AP, f"Users consuming a license seat. {CACHED
 SEATS_REMAINING = _gauge(
     "seats_remaining",
     _AP,
-    "Remaining seats as the product reports them (Bitbucket: limit minus used, negative when "
-    f"over the limit); absent for an unlimited license. {CACHED}",
+    "Remaining seats as the product reports them (Bitbucket and Crowd: limit minus used, "
+    f"negative when over the limit); absent for an unlimited license. {CACHED}",
 )
 SEATS_UNLIMITED = _gauge(
     "seats_unlimited", _AP, f"1 if the license allows unlimited users, else 0. {CACHED}"
@@ -69,8 +76,37 @@ GRACE_PERIOD_END = _gauge(
 )
 INFO = _gauge(
     "info",
-    (APPLICATION, PRODUCT, LICENSE_TYPE, EVALUATION, DATA_CENTER),
-    f"License information, always 1; a label the product does not report is 'unknown'. {CACHED}",
+    (APPLICATION, PRODUCT, LICENSE_TYPE, EVALUATION, DATA_CENTER, PLAN),
+    "License information, always 1; a label the product does not report is 'unknown' "
+    f"(plan: Jira Cloud's UNLICENSED, FREE or PAID). {CACHED}",
+)
+SEATS_USED_APPROXIMATE = _gauge(
+    "seats_used_approximate",
+    _AP,
+    "Approximate users of the product as Jira Cloud reports them; Atlassian caches this count "
+    f"for up to 7 days, so it lags seats_used. {CACHED}",
+)
+DATA_TIMESTAMP = _gauge(
+    "data_timestamp_seconds",
+    _AP,
+    "Unix time of the upstream's own data (Crowd: when Crowd last pulled the application's "
+    f"license usage); old data means Crowd's synchronisation is stuck. {CACHED}",
+)
+INACTIVE_USERS = _gauge(
+    "inactive_users",
+    (APPLICATION, PRODUCT, INACTIVE_FOR),
+    "Licensed users whose last activity is older than inactive_for (as configured in "
+    f"inactive_periods), users never active included. {CACHED_USERS}",
+)
+USERS_NEVER_ACTIVE = _gauge(
+    "users_never_active", _AP, f"Licensed users with no recorded activity at all. {CACHED_USERS}"
+)
+USER_LAST_ACTIVE = _gauge(
+    "user_last_active_timestamp_seconds",
+    (APPLICATION, PRODUCT, USER),
+    "Last activity of a licensed user inactive for longer than user_detail.inactive_for, as a "
+    "Unix timestamp, 0 if never active; opt-in, at most user_detail.max_users series per "
+    f"application, the longest inactive first. {CACHED_USERS}",
 )
 SYNC_UP = _gauge("sync_up", _A, "1 if the last sync of the application succeeded, else 0.")
 SYNC_LAST_SUCCESS = _gauge(
@@ -89,6 +125,25 @@ SYNC_FAILURES = MetricSpec(
 )
 SYNC_INTERVAL = _gauge(
     "sync_interval_seconds", _A, "The configured sync interval of the application, in seconds."
+)
+USERS_SYNC_UP = _gauge(
+    "users_sync_up",
+    _A,
+    "1 if the last user scan of the application succeeded, else 0; absent for types without "
+    "user scans. A failed scan counts in sync_failures_total but leaves sync_up alone.",
+)
+USERS_SYNC_LAST_SUCCESS = _gauge(
+    "users_sync_last_success_timestamp_seconds",
+    _A,
+    "Unix time the last successful user scan of the application finished.",
+)
+USERS_SYNC_DURATION = _gauge(
+    "users_sync_duration_seconds", _A, "Duration of the last user scan of the application."
+)
+USERS_SYNC_INTERVAL = _gauge(
+    "users_sync_interval_seconds",
+    _A,
+    "The configured user scan interval (users_sync_interval) of the application, in seconds.",
 )
 BUILD_INFO = MetricSpec(
     f"{EXPORTER_NAMESPACE}_build_info",
@@ -118,10 +173,26 @@ LICENSE_METRICS = (
     MAINTENANCE_EXPIRY,
     GRACE_PERIOD_END,
     INFO,
+    SEATS_USED_APPROXIMATE,
+    DATA_TIMESTAMP,
 )
 SYNC_METRICS = (SYNC_UP, SYNC_LAST_SUCCESS, SYNC_DURATION, SYNC_FAILURES, SYNC_INTERVAL)
+# From the user scans, a second, slower schedule per application (users_sync_interval).
+USER_METRICS = (INACTIVE_USERS, USERS_NEVER_ACTIVE, USER_LAST_ACTIVE)
+USERS_SYNC_METRICS = (
+    USERS_SYNC_UP,
+    USERS_SYNC_LAST_SUCCESS,
+    USERS_SYNC_DURATION,
+    USERS_SYNC_INTERVAL,
+)
 EXPORTER_METRICS = (BUILD_INFO, CONFIG_RELOAD_SUCCESSFUL, CONFIG_RELOAD_SUCCESS_TIMESTAMP)
-ALL_METRICS = (*LICENSE_METRICS, *SYNC_METRICS, *EXPORTER_METRICS)
+ALL_METRICS = (
+    *LICENSE_METRICS,
+    *SYNC_METRICS,
+    *USER_METRICS,
+    *USERS_SYNC_METRICS,
+    *EXPORTER_METRICS,
+)
 
 # The fixed vocabulary of SYNC_FAILURES' reason label.
 REASONS = (

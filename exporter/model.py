@@ -20,6 +20,9 @@ class ProductLicense:
     license_type: str | None = None
     evaluation: bool | None = None
     data_center: bool | None = None
+    plan: str | None = None  # Jira Cloud: UNLICENSED, FREE or PAID
+    seats_used_approximate: int | None = None  # Jira Cloud's 7-day cached count
+    data_timestamp: float | None = None  # Crowd: when Crowd itself pulled the numbers
 
     @property
     def unlimited(self) -> bool:
@@ -29,6 +32,24 @@ class ProductLicense:
 @dataclass(frozen=True)
 class Snapshot:
     products: tuple[ProductLicense, ...]
+
+
+@dataclass(frozen=True)
+class ProductUsers:
+    """What a user scan found for one product: counts by inactivity, and capped detail."""
+
+    product: str
+    licensed: int  # licensed users scanned
+    never_active: int
+    # (period label as configured, e.g. "90d", users inactive longer), in configured order.
+    inactive: tuple[tuple[str, int], ...]
+    # (user name, last activity in Unix seconds or 0.0 for never): opt-in, capped, oldest first.
+    detail: tuple[tuple[str, float], ...] = ()
+
+
+@dataclass(frozen=True)
+class UsersSnapshot:
+    products: tuple[ProductUsers, ...]
 
 
 class SourceError(Exception):

@@ -16,18 +16,16 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from exporter.backoff import backoff
 from exporter.config import Application, Config
 from exporter.http import LinkClient, SSLContexts, build_client
 from exporter.model import Snapshot, SourceError
-from exporter.sources import SOURCES, Fetch
+from exporter.sources import SOURCES, USER_SCANS, Fetch, Scan
+from exporter.users import ScanSettings
+from exporter.userscans import UserScanState, scan_once
 
 log = logging.getLogger(__name__)
 
-# After a failure, retry after 5 s, 10 s, 20 s ... but never later than the interval.
-BACKOFF_BASE = 5.0
-# Failures that a retry cannot fix before someone acts. A 401 in particular must not be
-# retried: Atlassian locks the account behind a CAPTCHA after a few failed logins.
-NO_EARLY_RETRY = frozenset({"http_401", "http_403", "secret_file"})
 STALE_FACTOR = 3
 
 
@@ -48,6 +46,12 @@ class AppState:
     consecutive_failures: int = 0
     next_due: float = 0.0
     in_flight: bool = False
+    # User scans, for the types that have them (sources.USER_SCANS); their failures count in
+    # `failures` too, but never set `up`: seat numbers stay fresh when a user scan fails.
+    users: UserScanState | None = None
+
+    def users_due(self, now: float) -> bool:
+        return self.users is not None and self.users.next_due <= now
 
     def fresh_snapshot(self, now: float) -> Snapshot | None:
         """The last good data, or None once it is older than STALE_FACTOR intervals."""
@@ -67,10 +71,12 @@ class Poller:
         rng: random.Random | None = None,
         sources: Mapping[str, Fetch] = SOURCES,
         contexts: SSLContexts | None = None,
+        user_scans: Mapping[str, Scan] = USER_SCANS,
     ) -> None:
         self._clock = clock
         self._rng = rng or random.Random()
         self._sources = sources
+        self._user_scans = user_scans
         self._contexts = contexts or SSLContexts()
         self.states: dict[str, AppState] = {}
         self._clients: dict[str, tuple[httpx.AsyncClient, LinkClient]] = {}
@@ -78,6 +84,8 @@ class Poller:
         self._wake = asyncio.Event()
         self.config = config
         self._semaphore = asyncio.Semaphore(config.global_.max_concurrent_syncs)
+        # A separate limit: a scan of 100,000 users takes minutes and must not delay seat syncs.
+        self._scan_semaphore = asyncio.Semaphore(config.global_.max_concurrent_syncs)
         self.apply(config)
 
     def apply(self, config: Config) -> None:
@@ -92,18 +100,36 @@ class Poller:
                 or new != state.app
                 or config.interval(new) != state.interval
                 or config.timeout(new) != state.timeout
+                or self._users_changed(config, new, state.users)
             ):
                 del self.states[name]
                 self._close_client(name)
         for app in config.applications:
             if app.name not in self.states:
                 self.states[app.name] = AppState(
-                    app, config.interval(app), config.timeout(app), next_due=now
+                    app,
+                    config.interval(app),
+                    config.timeout(app),
+                    next_due=now,
+                    users=self._users_state(config, app, now),
                 )
         if config.global_.max_concurrent_syncs != self.config.global_.max_concurrent_syncs:
             self._semaphore = asyncio.Semaphore(config.global_.max_concurrent_syncs)
+            self._scan_semaphore = asyncio.Semaphore(config.global_.max_concurrent_syncs)
         self.config = config
         self._wake.set()
+
+    def _users_state(self, config: Config, app: Application, now: float) -> UserScanState | None:
+        if app.type not in self._user_scans:
+            return None
+        settings = ScanSettings.from_config(config, app)
+        return UserScanState(config.users_interval(app), settings, next_due=now)
+
+    def _users_changed(self, config: Config, app: Application, old: UserScanState | None) -> bool:
+        new = self._users_state(config, app, 0.0)
+        if new is None or old is None:
+            return new is not old
+        return (new.interval, new.settings) != (old.interval, old.settings)
 
     def _client(self, state: AppState) -> LinkClient:
         name = state.app.name
@@ -177,23 +203,44 @@ class Poller:
         state.consecutive_failures += 1
         state.last_attempt, state.last_duration = finished, finished - started
         state.next_due = finished + self._backoff(state, reason, retry_after)
+        if retry_after is not None and state.users is not None:
+            # One server, one rate limit: the user scan waits as long as the server asked.
+            state.users.next_due = max(state.users.next_due, finished + retry_after)
 
     def _backoff(self, state: AppState, reason: str, retry_after: float | None) -> float:
-        if reason in NO_EARLY_RETRY:
-            delay = state.interval
-        else:
-            delay = min(state.interval, BACKOFF_BASE * 2 ** (state.consecutive_failures - 1))
-        if retry_after is not None:
-            delay = max(delay, retry_after)  # never sooner than the server asked
-        return delay
+        return backoff(state.interval, state.consecutive_failures, reason, retry_after)
+
+    def due_scans(self, now: float) -> list[str]:
+        """Applications whose user scan is due now.
+
+        Only while the seat sync is up: a failing server is not hit twice as often, and a bad
+        password does not count two failed logins towards Atlassian's CAPTCHA lockout.
+        """
+        return [name for name, s in self.states.items() if _scan_waiting(s) and s.users_due(now)]
+
+    async def scan_users(self, name: str) -> None:
+        state = self.states[name]
+        users = state.users
+        if users is None:
+            return
+        users.in_flight = True
+        try:
+            async with self._scan_semaphore:
+                scan = self._user_scans[state.app.type]
+                await scan_once(state, scan, self._client(state), self._clock, self._jitter)
+        finally:
+            users.in_flight = False
+            self._wake.set()
 
     def _jitter(self, interval: float) -> float:
         # Spreads applications that share an interval so they don't all sync in one burst.
         return self._rng.uniform(0, min(0.1 * interval, 30.0))
 
     async def run_due(self) -> None:
-        """Sync every application that is due now and wait for them (tests drive this)."""
+        """Sync and scan every application that is due now and wait for them (tests drive this)."""
         await asyncio.gather(*(self.sync(name) for name in self.due(self._clock())))
+        # Then the scans, which a first successful sync may just have made due.
+        await asyncio.gather(*(self.scan_users(name) for name in self.due_scans(self._clock())))
 
     async def run(self) -> None:
         """Start due syncs as tasks, forever; an application never waits for another one."""
@@ -205,10 +252,25 @@ class Poller:
                 task = asyncio.create_task(self.sync(name), name=f"sync-{name}")
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
+            for name in self.due_scans(now):
+                users = self.states[name].users
+                assert users is not None
+                users.in_flight = True
+                task = asyncio.create_task(self.scan_users(name), name=f"users-{name}")
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
             waiting = [s.next_due for s in self.states.values() if not s.in_flight]
+            waiting += [
+                s.users.next_due
+                for s in self.states.values()
+                if s.users is not None and _scan_waiting(s)
+            ]
             delay = max(0.0, min(waiting, default=now + 60.0) - now)
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
+            # arrives as the event fires, and the exporter then ignores SIGTERM.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=min(delay, 60.0))
+                async with asyncio.timeout(min(delay, 60.0)):
+                    await self._wake.wait()
 
     def ready(self) -> bool:
         """Every application has finished its first sync, successfully or not."""
@@ -221,3 +283,8 @@ class Poller:
         for http, _ in self._clients.values():
             await http.aclose()
         self._clients.clear()
+
+
+def _scan_waiting(state: AppState) -> bool:
+    """A user scan that is neither running nor held back by a failing seat sync."""
+    return state.users is not None and not state.users.in_flight and state.up is True

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -45,10 +45,29 @@ def json_response(
     )
 
 
-class Upstream:
-    """Serves a fixed response per path under BASE_URL; anything else is 404. Counts requests."""
+Handler = Callable[[httpx.Request], httpx.Response]
 
-    def __init__(self, routes: Mapping[str, httpx.Response | Any]) -> None:
+
+def pages(by_start: Mapping[int, Any]) -> Handler:
+    """A paged route: the body for each `start` query value; any other start is a 400, so a
+    client that pages wrongly fails the test."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        start = int(request.url.params.get("start", "0"))
+        if start not in by_start:
+            return json_response({"message": f"unexpected start={start}"}, 400)
+        return json_response(by_start[start])
+
+    return handler
+
+
+class Upstream:
+    """Serves a fixed response per path under BASE_URL; anything else is 404. Counts requests.
+
+    A route may also be a handler (request -> response), e.g. `pages(...)` for paged lists.
+    """
+
+    def __init__(self, routes: Mapping[str, httpx.Response | Handler | Any]) -> None:
         self.routes = dict(routes)
         self.requests: list[httpx.Request] = []
 
@@ -60,7 +79,9 @@ class Upstream:
             return httpx.Response(
                 404, text="<html>Not Found</html>", headers={"Content-Type": "text/html"}
             )
-        return route if isinstance(route, httpx.Response) else json_response(route)
+        if isinstance(route, httpx.Response):
+            return route
+        return route(request) if callable(route) else json_response(route)
 
     def client(
         self, app: Application | None = None, *, timeout: float = 5.0, max_body: int = 10 * 2**20

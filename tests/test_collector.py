@@ -9,19 +9,23 @@ from prometheus_client import CollectorRegistry, generate_latest
 
 from exporter import metrics as m
 from exporter.collector import LicenseCollector, ReloadStatus
-from exporter.model import ProductLicense, Snapshot
+from exporter.model import ProductLicense, ProductUsers, Snapshot, UsersSnapshot
 from exporter.poller import AppState
-from exporter.sources import SOURCES
+from exporter.sources import SOURCES, USER_SCANS
+from exporter.users import ScanSettings
+from exporter.userscans import UserScanState
 from tests.factories import Upstream, fixture, make_app
+from tests.sources.test_crowd import search, summaries
 
 GOLDEN = Path(__file__).parent / "golden"
+CROWD_APP = {"crowd_application_id": 3, "crowd_application_type": "jira"}
 NOW = 1_750_000_000.0
 
 
 def state(
     name: str = "app", type: str = "jira", *products: ProductLicense, **kw: object
 ) -> AppState:
-    s = AppState(make_app(name, type), interval=60.0, timeout=30.0)
+    s = AppState(make_app(name, type, **(CROWD_APP if type == "crowd" else {})), 60.0, 30.0)
     s.snapshot = Snapshot(products)
     s.last_success, s.last_attempt, s.last_duration, s.up = NOW - 10, NOW - 10, 0.25, True
     for key, value in kw.items():
@@ -63,6 +67,7 @@ def test_limited_product_has_limit_and_remaining() -> None:
                 "license_type": "unknown",
                 "evaluation": "unknown",
                 "data_center": "unknown",
+                "plan": "unknown",
             },
         )
         == 1
@@ -124,6 +129,51 @@ def test_reload_status() -> None:
 def test_every_help_says_values_are_cached() -> None:
     for spec in m.LICENSE_METRICS:
         assert "Cached from the last successful sync" in spec.help
+    for spec in m.USER_METRICS:
+        assert "Cached from the last successful user scan" in spec.help
+    assert "7 days" in m.SEATS_USED_APPROXIMATE.help
+
+
+def users_state(snapshot: UsersSnapshot | None, **kw: object) -> UserScanState:
+    users = UserScanState(3600.0, ScanSettings((("30d", 30 * 86400.0),)), snapshot=snapshot)
+    users.last_success, users.last_duration, users.up = NOW - 60, 12.5, True
+    for key, value in kw.items():
+        setattr(users, key, value)
+    return users
+
+
+def test_user_scan_metrics() -> None:
+    snapshot = UsersSnapshot(
+        (ProductUsers("bitbucket", 40, 3, (("30d", 11), ("90d", 5)), (("old", 1.6e9),)),)
+    )
+    reg = registry(state("bb", "bitbucket", users=users_state(snapshot)))
+    labels = {"application": "bb", "product": "bitbucket"}
+    assert reg.get_sample_value(m.INACTIVE_USERS.name, {**labels, "inactive_for": "30d"}) == 11
+    assert reg.get_sample_value(m.INACTIVE_USERS.name, {**labels, "inactive_for": "90d"}) == 5
+    assert reg.get_sample_value(m.USERS_NEVER_ACTIVE.name, labels) == 3
+    assert reg.get_sample_value(m.USER_LAST_ACTIVE.name, {**labels, "user": "old"}) == 1.6e9
+    app = {"application": "bb"}
+    assert reg.get_sample_value(m.USERS_SYNC_UP.name, app) == 1
+    assert reg.get_sample_value(m.USERS_SYNC_LAST_SUCCESS.name, app) == NOW - 60
+    assert reg.get_sample_value(m.USERS_SYNC_DURATION.name, app) == 12.5
+    assert reg.get_sample_value(m.USERS_SYNC_INTERVAL.name, app) == 3600
+
+
+def test_failed_user_scan_keeps_counts_until_stale_and_sync_up_stays() -> None:
+    snapshot = UsersSnapshot((ProductUsers("bitbucket", 1, 1, (("30d", 1),)),))
+    users = users_state(snapshot, up=False, last_success=NOW - 3 * 3600)
+    reg = registry(state("bb", "bitbucket", users=users))
+    labels = {"application": "bb", "product": "bitbucket"}
+    assert reg.get_sample_value(m.USERS_SYNC_UP.name, {"application": "bb"}) == 0
+    assert reg.get_sample_value(m.SYNC_UP.name, {"application": "bb"}) == 1
+    assert reg.get_sample_value(m.USERS_NEVER_ACTIVE.name, labels) == 1
+    users.last_success = NOW - 3 * 3600 - 1
+    assert reg.get_sample_value(m.USERS_NEVER_ACTIVE.name, labels) is None
+
+
+def test_no_user_metrics_for_types_without_user_scans() -> None:
+    reg = registry(state("j", "jira", ProductLicense("jira-software", 1, 2, 1)))
+    assert reg.get_sample_value(m.USERS_SYNC_INTERVAL.name, {"application": "j"}) is None
 
 
 JIRA_ROUTES = {
@@ -140,16 +190,42 @@ CONFLUENCE_ROUTES = {
     for name in ("userCount", "maxUsers", "remainingSeats", "details")
 }
 BITBUCKET_ROUTES = {"/rest/api/1.0/admin/license": fixture("bitbucket/admin_license.json")}
+CROWD = "/rest/admin/1.0/licensing/3"
+CROWD_ROUTES = {
+    f"{CROWD}/jira-types": fixture("crowd/jira-types.json"),
+    f"{CROWD}/summary": summaries,
+    f"{CROWD}/licensed-users/search": search,
+}
+CLOUD_COUNT = "/rest/api/3/license/approximateLicenseCount/product/{}"
+JIRA_CLOUD_ROUTES = {
+    "/rest/api/3/applicationrole": fixture("jira-cloud/applicationrole.json"),
+    "/rest/api/3/instance/license": fixture("jira-cloud/instance_license.json"),
+    CLOUD_COUNT.format("jira-software"): fixture("jira-cloud/approximate_jira-software.json"),
+    CLOUD_COUNT.format("jira-core"): fixture("jira-cloud/approximate_jira-core.json"),
+}
+# Crowd's golden also shows a user scan, with per-user detail switched on.
+SCAN = ScanSettings(
+    (("30d", 30 * 86400.0), ("90d", 90 * 86400.0), ("180d", 180 * 86400.0)), 90 * 86400.0, 5
+)
 
 
 @pytest.mark.parametrize(
     ("type", "routes"),
-    [("jira", JIRA_ROUTES), ("confluence", CONFLUENCE_ROUTES), ("bitbucket", BITBUCKET_ROUTES)],
+    [
+        ("jira", JIRA_ROUTES),
+        ("confluence", CONFLUENCE_ROUTES),
+        ("bitbucket", BITBUCKET_ROUTES),
+        ("crowd", CROWD_ROUTES),
+        ("jira-cloud", JIRA_CLOUD_ROUTES),
+    ],
 )
 async def test_golden_exposition(type: str, routes: dict[str, object]) -> None:
-    app = make_app(f"{type}-prod", type)
+    app = make_app(f"{type}-prod", type, **(CROWD_APP if type == "crowd" else {}))
     snapshot = await SOURCES[type](Upstream(routes).client(app), app)
     s = state(app.name, type, *snapshot.products)
+    if type == "crowd":
+        users = await USER_SCANS[type](Upstream(routes).client(app), app, SCAN, NOW)
+        s.users = users_state(users, interval=3600.0)
     text = generate_latest(registry(s)).decode()
     # build_info carries the Python version of the machine running the test
     text = "".join(

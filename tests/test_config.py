@@ -59,7 +59,15 @@ def test_config_example_yaml_loads() -> None:
     data = yaml.safe_load(path.read_text())
     # The example names secret files that exist only in a deployment: check the schema alone.
     config = Config.model_validate(data)
-    assert {a.type for a in config.applications} == {"jira", "confluence", "bitbucket"}
+    assert {a.type for a in config.applications} == {
+        "jira",
+        "confluence",
+        "bitbucket",
+        "crowd",
+        "jira-cloud",
+    }
+    jira, confluence = (a for a in config.applications if a.type == "crowd")
+    assert jira.link == confluence.link  # one link through a YAML anchor
 
 
 def test_defaults() -> None:
@@ -68,24 +76,49 @@ def test_defaults() -> None:
     assert config.global_.body_size_limit == 10 * 2**20
     assert config.global_.max_concurrent_syncs == 16
     assert config.applications[0].link.tls_config.insecure_skip_verify is False
+    assert config.global_.users_sync_interval == 3600
+    assert config.inactive_periods(config.applications[0]) == ("30d", "90d", "180d")
+    assert config.user_detail(config.applications[0]) is None
 
 
-def test_relative_secret_files_are_relative_to_the_config_file(tmp_path: Path) -> None:
-    (tmp_path / "secrets").mkdir()
-    (tmp_path / "secrets" / "jira").write_text("pw")
-    path = tmp_path / "c.yaml"
-    path.write_text(
-        yaml.safe_dump(
-            {
-                "applications": [
-                    app(link={"basic_auth": {"username": "u", "password_file": "secrets/jira"}})
-                ]
-            }
-        )
-    )
+CROWD_EXAMPLE = """
+global:
+  user_detail: {inactive_for: 180d, max_users: 20}
+applications:
+  - name: jira-prod
+    type: crowd
+    crowd_application_id: 3          # Crowd's numeric id of the application
+    crowd_application_type: jira     # jira | confluence | bitbucket
+    link: &crowd {url: https://crowd.example.com/crowd, basic_auth: {username: admin, password: pw}}
+  - name: confluence-prod
+    type: crowd
+    crowd_application_id: 5
+    crowd_application_type: confluence
+    users_sync_interval: 6h
+    inactive_periods: [60d, 1y]
+    user_detail: {max_users: 0}
+    link: *crowd
+  - name: cloud
+    type: jira-cloud
+    link: {url: https://example.atlassian.net, basic_auth: {username: me@example.com, password: t}}
+"""
+
+
+def test_crowd_entries_share_one_link_through_a_yaml_anchor(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(CROWD_EXAMPLE)
     config = load_config(path)
-    auth = config.applications[0].link.basic_auth
-    assert auth is not None and auth.password_file == tmp_path / "secrets" / "jira"
+    jira, confluence, cloud = config.applications
+    assert jira.link == confluence.link and jira.link.url == "https://crowd.example.com/crowd"
+    assert (jira.crowd_application_id, jira.crowd_application_type) == (3, "jira")
+    assert (confluence.crowd_application_id, confluence.crowd_application_type) == (5, "confluence")
+    assert config.users_interval(jira) == 3600 and config.users_interval(confluence) == 6 * 3600
+    assert config.inactive_periods(jira) == ("30d", "90d", "180d")
+    assert config.inactive_periods(confluence) == ("60d", "1y")
+    detail = config.user_detail(jira)
+    assert detail is not None and (detail.inactive_for, detail.max_users) == ("180d", 20)
+    assert config.user_detail(confluence) is None  # max_users 0 switches it off
+    assert (cloud.type, cloud.crowd_application_id) == ("jira-cloud", None)
 
 
 INVALID: list[tuple[Any, list[str]]] = [
@@ -99,7 +132,7 @@ INVALID: list[tuple[Any, list[str]]] = [
     ),
     (
         {"applications": [app(type="jir")]},
-        ["applications[0].type: must be one of: jira, confluence, bitbucket"],
+        ["applications[0].type: must be one of: jira, confluence, bitbucket, crowd, jira-cloud"],
     ),
     (
         {"applications": [app(name="jira prod")]},
@@ -205,12 +238,89 @@ INVALID: list[tuple[Any, list[str]]] = [
         ["applications[0]: timeout (600s) must not exceed sync_interval (60s)"],
     ),
     (
-        {"applications": [app(type="crowd", sync_interval="x", link={"url": "ftp://x"})]},
+        {"applications": [app(type="bamboo", sync_interval="x", link={"url": "ftp://x"})]},
         [
             "applications[0].link.url: 'ftp://x' is not an http(s) URL with a host",
             "applications[0].sync_interval: 'x' is not a duration: use Prometheus syntax such as 30s, "
             "5m, 1h30m",
-            "applications[0].type: must be one of: jira, confluence, bitbucket",
+            "applications[0].type: must be one of: jira, confluence, bitbucket, crowd, jira-cloud",
+        ],
+    ),
+    # Crowd entries name the application Crowd reports on; other types must not.
+    (
+        {"applications": [app(type="crowd")]},
+        [
+            "applications[0].crowd_application_id: required for type crowd (Crowd's numeric id of "
+            "the application)",
+            "applications[0].crowd_application_type: required for type crowd (one of: jira, "
+            "confluence, bitbucket)",
+        ],
+    ),
+    (
+        {
+            "applications": [
+                app(type="crowd", crowd_application_id=3, crowd_application_type="bamboo")
+            ]
+        },
+        ["applications[0].crowd_application_type: must be one of: jira, confluence, bitbucket"],
+    ),
+    (
+        {
+            "applications": [
+                app(type="crowd", crowd_application_id=0, crowd_application_type="jira")
+            ]
+        },
+        ["applications[0].crowd_application_id: Input should be greater than or equal to 1"],
+    ),
+    (
+        {
+            "applications": [
+                app(type="jira", crowd_application_id=3),
+                app(name="bb", type="bitbucket", crowd_application_type="bitbucket"),
+            ]
+        },
+        [
+            "applications[0].crowd_application_id: only allowed for type crowd",
+            "applications[1].crowd_application_type: only allowed for type crowd",
+        ],
+    ),
+    # User scans: only for types that have them, periods as Prometheus durations, once each.
+    (
+        {
+            "applications": [
+                app(type="jira-cloud", inactive_periods=["30d"], user_detail={}),
+                app(name="j", type="jira", users_sync_interval="2h"),
+            ]
+        },
+        [
+            "applications[0].inactive_periods: type jira-cloud has no user scan (only crowd, "
+            "bitbucket, confluence do)",
+            "applications[0].user_detail: type jira-cloud has no user scan (only crowd, bitbucket, "
+            "confluence do)",
+            "applications[1].users_sync_interval: type jira has no user scan (only crowd, bitbucket, "
+            "confluence do)",
+        ],
+    ),
+    (
+        {"global": {"inactive_periods": ["30d", "3 months"]}},
+        [
+            "global.inactive_periods[1]: '3 months' is not a duration: use Prometheus syntax such "
+            "as 30s, 5m, 1h30m"
+        ],
+    ),
+    (
+        {"global": {"inactive_periods": ["30d", "720h"]}},
+        ["global.inactive_periods: '720h' repeats an earlier period"],
+    ),
+    (
+        {"global": {"inactive_periods": []}},
+        ["global.inactive_periods: Tuple should have at least 1 item after validation, not 0"],
+    ),
+    (
+        {"global": {"user_detail": {"max_users": 5000, "inactive": "90d"}}},
+        [
+            "global.user_detail.inactive: unknown key",
+            "global.user_detail.max_users: Input should be less than or equal to 1000",
         ],
     ),
 ]

@@ -6,7 +6,13 @@ import httpx
 import pytest
 
 from exporter.config import TLSConfig
-from exporter.http import LinkClient, SSLContexts, build_client, parse_retry_after
+from exporter.http import (
+    LinkClient,
+    SSLContexts,
+    build_client,
+    parse_rate_limit_reset,
+    parse_retry_after,
+)
 from exporter.model import SourceError
 from tests.factories import Upstream, json_response, make_app
 
@@ -54,6 +60,41 @@ async def test_retry_after_is_kept_for_429_and_503() -> None:
     assert (await failure(httpx.Response(429, headers={"Retry-After": "30"}))).retry_after == 30
     assert (await failure(httpx.Response(503, headers={"Retry-After": "7"}))).retry_after == 7
     assert (await failure(httpx.Response(500, headers={"Retry-After": "7"}))).retry_after is None
+
+
+def test_rate_limit_reset_is_an_iso_8601_time() -> None:
+    now = 1_750_000_000.0  # 2025-06-15T15:06:40Z
+    assert parse_rate_limit_reset("2025-06-15T15:08:10Z", now) == 90.0
+    assert parse_rate_limit_reset("2025-06-15T15:08:10.500+00:00", now) == 90.5
+    assert parse_rate_limit_reset("2025-06-15T17:08:10+02:00", now) == 90.0
+    assert parse_rate_limit_reset("2025-06-15T15:08:10", now) == 90.0  # no zone: UTC
+    assert parse_rate_limit_reset("2025-06-15T15:00:00Z", now) == 0.0  # already past
+    assert parse_rate_limit_reset("in a minute", now) is None
+    assert parse_rate_limit_reset(None, now) is None
+
+
+async def test_jira_cloud_429_without_retry_after_waits_for_the_rate_limit_reset() -> None:
+    import time
+    from datetime import UTC, datetime
+
+    reset = datetime.fromtimestamp(time.time() + 3600, UTC).isoformat()
+    exc = await failure(httpx.Response(429, headers={"X-RateLimit-Reset": reset}))
+    assert exc.reason == "http_429"
+    assert exc.retry_after is not None and 3590 < exc.retry_after <= 3600
+    both = {"Retry-After": "30", "X-RateLimit-Reset": reset}
+    assert (await failure(httpx.Response(429, headers=both))).retry_after == 30
+
+
+async def test_post_json_sends_a_json_body_and_query_parameters() -> None:
+    up = Upstream({"/search": {"values": []}})
+    client = up.client()
+    assert await client.post_json("/search", {"jiraType": "jira-core"}, params={"start": 5}) == {
+        "values": []
+    }
+    (request,) = up.requests
+    assert request.method == "POST" and request.url.params["start"] == "5"
+    assert request.content == b'{"jiraType":"jira-core"}'
+    assert request.headers["Content-Type"] == "application/json"
 
 
 def test_retry_after_http_date() -> None:

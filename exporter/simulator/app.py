@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 
 from aiohttp import web
 
-from exporter.simulator import bitbucket, confluence, errors, faults, jira
+from exporter.simulator import bitbucket, confluence, crowd, errors, faults, jira, jira_cloud
 from exporter.simulator.auth import authenticate
 from exporter.simulator.base import Context, Reply, Route, find_route, html_page, html_reply
 from exporter.simulator.control import add_control_routes
@@ -29,8 +29,16 @@ ROUTES: dict[str, list[Route]] = {
     "jira": jira.ROUTES,
     "confluence": confluence.ROUTES,
     "bitbucket": bitbucket.ROUTES,
+    "crowd": crowd.ROUTES,
+    "jira-cloud": jira_cloud.ROUTES,
 }
-_LOGIN_PATHS = {"jira": "/login.jsp", "confluence": "/login.action", "bitbucket": "/login"}
+_LOGIN_PATHS = {
+    "jira": "/login.jsp",
+    "confluence": "/login.action",
+    "bitbucket": "/login",
+    "crowd": "/console/login.action",
+    "jira-cloud": "/login.jsp",
+}
 
 
 class Simulator:
@@ -165,7 +173,23 @@ class Simulator:
         if fault is not None and not faults.applies(fault, path, found[0] if found else None):
             fault = None
         base_url = f"{request.scheme}://{request.host}/{instance.name}"
-        ctx = Context(instance, now, base_url, lambda p: state.used(p, now - self._start))
+        body = None
+        if request.method == "POST" and request.can_read_body:
+            try:
+                body = await request.json()
+            except ValueError:
+                body = None
+        elapsed = now - self._start
+        ctx = Context(
+            instance,
+            now,
+            base_url,
+            lambda p: state.used(p, elapsed),
+            query=dict(request.query),
+            body=body,
+            elapsed=elapsed,
+            seats_at=state.used,
+        )
         reply = self._plan(ctx, request.method, path, auth, found, fault)
         state.requests.append(
             RecordedRequest(request.method, path, reply.status, auth, now, request.query_string)
@@ -185,16 +209,16 @@ class Simulator:
         product = ctx.instance.type
         if fault is not None:
             login_url = ctx.base_url + _LOGIN_PATHS[product]
-            replaced = faults.replacement(fault, product, path, login_url)
+            replaced = faults.replacement(fault, product, path, login_url, ctx.now)
             if replaced is not None:
                 return replaced
         if found is None:
             return errors.not_found(product)
         matched_route, match = found
-        if method != "GET":
-            allow = {"Allow": "GET"}
+        if method != matched_route.method:
+            allow = {"Allow": matched_route.method}
             return html_reply(html_page("Method Not Allowed", method), 405, allow)
-        if matched_route.auth and auth in ("anonymous", "invalid"):
+        if (matched_route.auth or matched_route.login) and auth in ("anonymous", "invalid"):
             return errors.unauthorized(product, auth, ctx.base_url + _LOGIN_PATHS[product], False)
         if matched_route.auth and auth == "user":
             return errors.forbidden(product, ctx.instance.non_admin_status)

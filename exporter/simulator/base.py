@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +51,15 @@ class Context:
     now: float  # simulator clock, epoch seconds
     base_url: str  # the instance's URL as the client reached it
     seats: Callable[[SimProduct], int]
+    query: Mapping[str, str] = field(default_factory=dict)
+    body: Any = None  # the parsed JSON body of a POST
+    elapsed: float = 0.0  # seconds since the simulator started
+    # Seats `elapsed` seconds after the start: for values a product caches (Jira Cloud).
+    seats_at: Callable[[SimProduct, float], int] = lambda product, elapsed: 0
+
+    def int_param(self, name: str, default: int) -> int:
+        value = self.query.get(name, "")
+        return int(value) if value.isdigit() else default
 
 
 Handler = Callable[[Context, "re.Match[str]"], Reply]
@@ -62,10 +71,26 @@ class Route:
     handler: Handler
     auth: bool = True  # needs an administrator
     optional: bool = False  # missing on older versions; the old_version fault 404s it
+    method: str = "GET"
+    login: bool = False  # without auth: still needs a valid login (anonymous gets 401)
 
 
-def route(regex: str, handler: Handler, *, auth: bool = True, optional: bool = False) -> Route:
-    return Route(re.compile(regex), handler, auth, optional)
+def route(
+    regex: str,
+    handler: Handler,
+    *,
+    auth: bool = True,
+    optional: bool = False,
+    method: str = "GET",
+    login: bool = False,
+) -> Route:
+    return Route(re.compile(regex), handler, auth, optional, method, login)
+
+
+def page_window(ctx: Context, default_cap: int) -> tuple[int, int]:
+    """(start, limit) of a paged request; limit defaults to 25 and is capped by the server."""
+    cap = ctx.instance.page_cap or default_cap
+    return ctx.int_param("start", 0), max(1, min(ctx.int_param("limit", 25), cap))
 
 
 def find_route(routes: list[Route], path: str) -> tuple[Route, re.Match[str]] | None:

@@ -1,9 +1,11 @@
-"""Bitbucket Data Center endpoints (reference §3, vendor OpenAPI 9.6 RestBitbucketLicense)."""
+"""Bitbucket Data Center endpoints (reference §3, vendor OpenAPI 9.6 RestBitbucketLicense,
+RestApplicationUser, RestDetailedUser and the paged envelope)."""
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from exporter.simulator.base import (
@@ -13,9 +15,12 @@ from exporter.simulator.base import (
     days_before,
     json_reply,
     ms,
+    page_window,
     route,
     status_endpoint,
 )
+from exporter.simulator.errors import bitbucket_errors
+from exporter.simulator.users import SimUser, SimUsers
 
 # atlassian-extras reports Integer.MAX_VALUE days for a license that never expires.
 NEVER = 2**31 - 1
@@ -69,10 +74,84 @@ def _properties(ctx: Context, _match: re.Match[str]) -> Reply:
     )
 
 
+# The server caps `limit` (commonly 1000, reference §3.2).
+PAGE_CAP = 1000
+
+
+def _population(ctx: Context) -> SimUsers:
+    users = ctx.instance.products[0].users
+    return users if users is not None else SimUsers(0)
+
+
+def _page(ctx: Context, total: int, make: Any) -> Reply:
+    """The paged envelope: nextPageStart only when isLastPage is false."""
+    start, limit = page_window(ctx, PAGE_CAP)
+    stop = start + limit
+    values = list(make(start, stop))
+    last = stop >= total
+    body: dict[str, Any] = {"size": len(values), "limit": limit, "isLastPage": last}
+    body |= {"start": start, "values": values}
+    if not last:
+        # The window's end, not start + size: filtered users leave short or empty pages.
+        body["nextPageStart"] = stop
+    return json_reply(body)
+
+
+def _application_user(user: SimUser) -> dict[str, Any]:
+    return {
+        "name": user.name,
+        "emailAddress": user.email,
+        "active": user.active,
+        "displayName": user.display_name,
+        "id": 100 + user.index,
+        "slug": user.name.replace("@", "_"),
+        "type": "NORMAL",
+    }
+
+
+def _users(ctx: Context, _match: re.Match[str]) -> Reply:
+    """GET /users: with permission=LICENSED_USER, exactly the licensed users (groups included)."""
+    users, permission = _population(ctx), ctx.query.get("permission")
+    if permission not in (None, "LICENSED_USER"):
+        return json_reply(bitbucket_errors(f"Invalid permission {permission!r}"), 400)
+
+    def make(start: int, stop: int) -> Iterable[dict[str, Any]]:
+        if permission is None:
+            every = users.users(start, stop, ctx.now)
+            return (_application_user(u) for u in every if u.active)
+        return (_application_user(u) for u in users.licensed(start, stop, ctx.now))
+
+    # Without a filter, deactivated users are skipped inside a page: sizes vary, as on a server.
+    total = users.licensed_count if permission else users.count
+    return _page(ctx, total, make)
+
+
+def _admin_users(ctx: Context, _match: re.Match[str]) -> Reply:
+    """GET /admin/users: every user, licensed or not, with lastAuthenticationTimestamp."""
+    users = _population(ctx)
+
+    def make(start: int, stop: int) -> Iterable[dict[str, Any]]:
+        for user in users.users(start, stop, ctx.now):
+            body = _application_user(user) | {
+                "directoryName": "Bitbucket Internal Directory",
+                "deletable": True,
+                "mutableDetails": True,
+                "mutableGroups": True,
+                "createdTimestamp": ms(users.epoch - 1000 * 86400),
+            }
+            if user.last_active is not None:  # absent when the user never authenticated
+                body["lastAuthenticationTimestamp"] = ms(user.last_active)
+            yield body
+
+    return _page(ctx, users.count, make)
+
+
 # Bitbucket serves every REST resource under both /1.0 and /latest.
 _API = r"/rest/api/(?:1\.0|latest)"
 ROUTES: list[Route] = [
     route(_API + r"/admin/license", _license),
     route(_API + r"/application-properties", _properties, auth=False),
+    route(_API + r"/users", _users, auth=False, login=True),
+    route(_API + r"/admin/users", _admin_users),
     route(r"/status", status_endpoint, auth=False),
 ]

@@ -12,7 +12,7 @@ from dataclasses import fields
 from typing import Any
 
 from exporter.simulator.app import Simulator
-from exporter.simulator.demo import demo_instances, generated_instances
+from exporter.simulator.demo import demo_instances, generated_instances, with_users
 from exporter.simulator.model import FAULT_KINDS, Fault, SimInstance
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,8 @@ def _convert(key: str, value: str) -> Any:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="atlassian-license-exporter simulate",
-        description="Serve simulated Jira, Confluence and Bitbucket Data Center license APIs.",
+        description="Serve simulated Jira, Confluence, Bitbucket and Crowd Data Center and Jira "
+        "Cloud license APIs.",
     )
     parser.add_argument(
         "--listen",
@@ -102,6 +103,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=0,
         help="random seed for generated instances (default: 0)",
+    )
+    parser.add_argument(
+        "--users",
+        dest="users",
+        type=int,
+        default=None,
+        help="users in every user list (Bitbucket, Confluence 9.3+, Crowd), e.g. 100000",
     )
     parser.add_argument(
         "--fault",
@@ -136,6 +144,10 @@ def main(argv: list[str] | None = None) -> int:
         host, port = parse_listen(args.listen)
         latency = parse_duration(args.latency)
         instances = _instances(args.instances, args.seed)
+        if args.users is not None:
+            if args.users < 0:
+                raise ValueError(f"--users must not be negative, got {args.users}")
+            instances = with_users(instances, args.users)
         faults = [parse_fault(spec) for spec in args.faults]
     except ValueError as exc:
         parser.error(str(exc))

@@ -34,7 +34,8 @@ def add_control_routes(app: web.Application, sim: Simulator) -> None:
                     "token": inst.token,
                     "viewer_username": inst.viewer_username,
                     "viewer_password": inst.viewer_password,
-                    "products": [p.key for p in inst.products],
+                    "products": [inst.address(p) for p in inst.products],
+                    "crowd_apps": [dataclasses.asdict(a) for a in inst.crowd_apps],
                 }
             )
         return web.json_response(out)

@@ -2,14 +2,38 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import time
 
-from exporter.simulator.model import DAY, InstanceType, SimInstance, SimProduct
+from exporter.simulator.model import DAY, CrowdApp, InstanceType, SimInstance, SimProduct
+from exporter.simulator.users import SimUsers
+
+
+def crowd_product(key: str, app: int, limit: int | None, users: SimUsers) -> SimProduct:
+    """A product Crowd reports on: its seat count is the length of its licensed-user list."""
+    return SimProduct(key, limit, users.licensed_count, crowd_app=app, users=users)
+
+
+def with_users(instances: list[SimInstance], count: int) -> list[SimInstance]:
+    """The same instances with `count` users in every user list (benchmarks: --users)."""
+    out = []
+    for inst in instances:
+        products = []
+        for product in inst.products:
+            if product.users is not None:
+                users = dataclasses.replace(product.users, count=count)
+                product = dataclasses.replace(product, users=users)
+                if inst.type == "crowd":
+                    product = dataclasses.replace(product, base_used=users.licensed_count)
+            products.append(product)
+        out.append(dataclasses.replace(inst, products=products))
+    return out
 
 
 def demo_instances(now: float | None = None) -> list[SimInstance]:
-    """Four instances whose seats move and whose dates spread around `now` (default: time())."""
+    """Six instances whose seats move and whose dates spread around `now` (default: time());
+    Bitbucket, Confluence 9.3 and the Crowd-known applications have user lists."""
     t = time.time() if now is None else now
 
     def days(n: float) -> float:
@@ -74,8 +98,10 @@ def demo_instances(now: float | None = None) -> list[SimInstance]:
             ),
         ],
         token="confluence-prod-token",
-        version="8.5.9",
+        # 9.3+: the active-user listing exists, so its users can be scanned.
+        version="9.3.2",
     )
+    confluence.products[0].users = SimUsers(526, seed=42, epoch=t)
     legacy = SimInstance(
         "confluence-legacy",
         "confluence",
@@ -116,7 +142,36 @@ def demo_instances(now: float | None = None) -> list[SimInstance]:
         token="bitbucket-prod-token",
         version="9.6.0",
     )
-    return [jira, confluence, legacy, bitbucket]
+    bitbucket.products[0].users = SimUsers(102, seed=43, epoch=t)
+    crowd = SimInstance(
+        "crowd",
+        "crowd",
+        [
+            # Near its limit with a third of the seats idle for 90 days: reclaim before you buy.
+            crowd_product("jira-software", 3, 250, SimUsers(270, seed=44, epoch=t)),
+            crowd_product("jira-servicedesk", 3, 50, SimUsers(40, seed=45, epoch=t)),
+            crowd_product("confluence", 5, 100, SimUsers(90, seed=46, epoch=t)),
+        ],
+        crowd_apps=[
+            CrowdApp(3, "jira", "jira-emea"),
+            # A broken application link: Crowd's numbers for it are two days old.
+            CrowdApp(5, "confluence", "confluence-emea", data_age=2 * DAY),
+        ],
+    )
+    cloud = SimInstance(
+        "jira-cloud",
+        "jira-cloud",
+        [
+            SimProduct("jira-software", 100, 72, amplitude=3, period_seconds=1800),
+            SimProduct("jira-servicedesk", 3, 2, plan="FREE"),
+            SimProduct("jira-product-discovery", None, 5, plan="FREE"),
+        ],
+        # Cloud: basic auth with the account's e-mail address and an API token.
+        username="admin@example.com",
+        password="demo-api-token",
+        viewer_username="viewer@example.com",
+    )
+    return [jira, confluence, legacy, bitbucket, crowd, cloud]
 
 
 _LIMITS = [10, 25, 50, 100, 250, 500, 1000, 2000, 5000, 10000]

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from exporter.simulator.base import Reply, html_page, html_reply, json_reply
 from exporter.simulator.model import AuthOutcome
 
-_TITLES = {"jira": "Jira", "confluence": "Confluence", "bitbucket": "Bitbucket"}
+_TITLES = {
+    "jira": "Jira",
+    "confluence": "Confluence",
+    "bitbucket": "Bitbucket",
+    "crowd": "Crowd",
+    "jira-cloud": "Jira",
+}
 _BB_AUTH_FAILED = "com.atlassian.bitbucket.auth.IncorrectPasswordAuthenticationException"
 _BB_CAPTCHA = "com.atlassian.bitbucket.auth.CaptchaRequiredAuthenticationException"
 _BB_FORBIDDEN = "com.atlassian.bitbucket.AuthorisationException"
@@ -46,6 +53,24 @@ def jira_error(message: str) -> dict[str, Any]:
     return {"errorMessages": [message], "errors": {}}
 
 
+def crowd_error(reason: str, message: str) -> dict[str, Any]:
+    # The reference shows no Crowd admin-REST error body; this is Crowd REST's usual
+    # reason/message entity.
+    return {"reason": reason, "message": message}
+
+
+def cloud_rate_limit_headers(now: float, retry_after: float) -> dict[str, str]:
+    """Jira Cloud's 429 headers (reference §5.2); the reset time is ISO-8601."""
+    reset = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now + retry_after))
+    return {
+        "X-RateLimit-Limit": "100",
+        "X-RateLimit-Remaining": "0",
+        "X-RateLimit-NearLimit": "true",
+        "X-RateLimit-Reset": reset,
+        "RateLimit-Reason": "jira-burst-based",
+    }
+
+
 def not_found(product: str) -> Reply:
     if product == "bitbucket":
         return json_reply(
@@ -60,6 +85,11 @@ def unauthorized(product: str, outcome: AuthOutcome, login_url: str, captcha: bo
     headers: dict[str, str] = {}
     if captcha:
         headers["X-Authentication-Denied-Reason"] = f"CAPTCHA_CHALLENGE; login-url={login_url}"
+    if product == "crowd":
+        return json_reply(crowd_error("UNAUTHORIZED", "Authentication failed"), 401, headers)
+    if product == "jira-cloud":
+        message = "Client must be authenticated to access this resource."
+        return json_reply(jira_error(message), 401, headers)
     if product == "bitbucket":
         if captcha:
             body = bitbucket_errors("CAPTCHA required. Log in through the web UI.", _BB_CAPTCHA)
@@ -90,10 +120,13 @@ def forbidden(product: str, status: int = 403) -> Reply:
     if product == "bitbucket":
         msg = "You are not permitted to access this resource"
         return json_reply(bitbucket_errors(msg, _BB_FORBIDDEN), status)
-    if product == "jira":
+    if product in ("jira", "jira-cloud"):
         return json_reply(
             jira_error("Only Jira administrators can access license details."), status
         )
+    if product == "crowd":
+        message = "Only Crowd administrators can access license visibility."
+        return json_reply(crowd_error("PERMISSION_DENIED", message), status)
     msg = "User is not permitted to view license information"
     return json_reply(confluence_error(status, msg), status)
 
@@ -106,11 +139,13 @@ def login_page(product: str) -> Reply:
     return html_reply(html_page(title, "Please log in to continue.") + form, 200, headers)
 
 
-def error_status(product: str, status: int, *, json_body: bool = False) -> Reply:
+def error_status(product: str, status: int, *, json_body: bool = False, now: float = 0.0) -> Reply:
     """Any status injected by a fault; 503 is a maintenance page unless json_body is set."""
     reason = _REASONS.get(status, "Error")
     headers: dict[str, str] = {}
-    if status == 429:
+    if status == 429 and product == "jira-cloud":
+        headers |= cloud_rate_limit_headers(now, 60.0)
+    elif status == 429:
         limit, interval, fill = _RATE_LIMITS.get(product, _DEFAULT_RATE_LIMIT)
         headers |= {"X-RateLimit-Limit": limit, "X-RateLimit-Remaining": "0"}
         headers |= {"X-RateLimit-Interval-Seconds": interval, "X-RateLimit-FillRate": fill}
@@ -122,7 +157,9 @@ def error_status(product: str, status: int, *, json_body: bool = False) -> Reply
     message = f"{status} {reason}"
     if product == "bitbucket":
         return json_reply(bitbucket_errors(message), status, headers)
-    if product == "jira":
+    if product in ("jira", "jira-cloud"):
         return json_reply(jira_error(message), status, headers)
+    if product == "crowd":
+        return json_reply(crowd_error(reason.upper().replace(" ", "_"), message), status, headers)
     body = {"statusCode": status, "message": message, "reason": reason}
     return json_reply(body, status, headers)

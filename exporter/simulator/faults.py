@@ -42,7 +42,9 @@ def applies(fault: Fault, path: str, found: Route | None) -> bool:
     return found is not None and found.auth
 
 
-def replacement(fault: Fault, product: str, path: str, login_url: str) -> Reply | None:
+def replacement(
+    fault: Fault, product: str, path: str, login_url: str, now: float = 0.0
+) -> Reply | None:
     """The reply a fault sends instead of the real one, or None if it keeps the real one."""
     kind = fault.kind
     if kind == "unauthorized":
@@ -60,7 +62,9 @@ def replacement(fault: Fault, product: str, path: str, login_url: str) -> Reply 
         state = "MAINTENANCE" if fault.status == 503 else "ERROR"
         reply = json_reply({"state": state}, fault.status)
     else:
-        reply = errors.error_status(product, fault.status, json_body=fault.variant == "json")
+        reply = errors.error_status(
+            product, fault.status, json_body=fault.variant == "json", now=now
+        )
     if fault.retry_after is not None:
         reply.headers["Retry-After"] = fault.retry_after
     return reply

@@ -28,7 +28,7 @@ _ROLES = {
 }
 
 
-def _role(ctx: Context, product: SimProduct) -> dict[str, Any]:
+def role_body(ctx: Context, product: SimProduct) -> dict[str, Any]:
     name, description = _ROLES.get(product.key, (product.key.replace("-", " ").title(), "users"))
     used = ctx.seats(product)
     unlimited = product.limit is None
@@ -53,7 +53,7 @@ def _role(ctx: Context, product: SimProduct) -> dict[str, Any]:
 
 
 def _roles(ctx: Context, _match: re.Match[str]) -> Reply:
-    return json_reply([_role(ctx, p) for p in ctx.instance.products])
+    return json_reply([role_body(ctx, p) for p in ctx.instance.products])
 
 
 def _one_role(ctx: Context, match: re.Match[str]) -> Reply:
@@ -61,7 +61,7 @@ def _one_role(ctx: Context, match: re.Match[str]) -> Reply:
     if product is None:
         message = f"No application role with key '{match['key']}' exists."
         return json_reply(jira_error(message), 404)
-    return json_reply(_role(ctx, product))
+    return json_reply(role_body(ctx, product))
 
 
 def _upm_license(ctx: Context, match: re.Match[str]) -> Reply:
@@ -100,7 +100,7 @@ def _raw_license(name: str, key: str) -> str:
     return "AAAB" + hashlib.sha256(f"{name}/{key}".encode()).hexdigest()[:48] + "X02kh"
 
 
-def _timestamp(seconds: float) -> str:
+def server_time(seconds: float) -> str:
     millis = round(seconds * 1000) % 1000
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{millis:03d}+0000"
 
@@ -116,7 +116,7 @@ def _server_info(ctx: Context, _match: re.Match[str]) -> Reply:
             # Jira's build numbers encode the version: 9.12.7 -> 912007.
             "buildNumber": major * 100_000 + minor * 1000 + patch,
             "buildDate": "2024-04-02T00:00:00.000+0000",
-            "serverTime": _timestamp(ctx.now),
+            "serverTime": server_time(ctx.now),
             "scmInfo": hashlib.sha1(ctx.instance.version.encode()).hexdigest(),
             "serverTitle": "Jira",
         }

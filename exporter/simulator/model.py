@@ -8,11 +8,19 @@ import re
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal, get_args
 
-InstanceType = Literal["jira", "confluence", "bitbucket"]
+from exporter.simulator.users import SimUsers
+
+InstanceType = Literal["jira", "confluence", "bitbucket", "crowd", "jira-cloud"]
 AuthOutcome = Literal["admin", "user", "anonymous", "invalid"]
 
 DAY = 86400.0
-DEFAULT_VERSIONS: dict[str, str] = {"jira": "9.12.7", "confluence": "8.5.9", "bitbucket": "9.6.0"}
+DEFAULT_VERSIONS: dict[str, str] = {
+    "jira": "9.12.7",
+    "confluence": "8.5.9",
+    "bitbucket": "9.6.0",
+    "crowd": "6.0.2",
+    "jira-cloud": "1001.0.0-SNAPSHOT",
+}
 # /status states and the HTTP status Jira documents for each (KB "status endpoint response").
 STATUS_CODES: dict[str, int] = {
     "RUNNING": 200,
@@ -63,6 +71,11 @@ class SimProduct:
     organization: str = "Example Corp"
     sen: str = "SEN-10000001"
     name: str = ""  # display name; jira.py derives one from the key when empty
+    plan: str = "PAID"  # Jira Cloud: UNLICENSED, FREE or PAID
+    crowd_app: int = 0  # Crowd: the id of the Crowd-known application this product belongs to
+    # Licensed users with last activity (Bitbucket, Confluence 9.3+, Crowd); independent of
+    # the seat counter above, except on Crowd, whose totals come from the same list.
+    users: SimUsers | None = None
 
     def used_at(self, elapsed: float) -> int:
         """Seats in use `elapsed` seconds after the simulator started, clamped to [0, limit]."""
@@ -72,6 +85,19 @@ class SimProduct:
             raw += self.amplitude * math.sin(angle)
         used = max(0, math.floor(raw + 0.5))
         return used if self.limit is None else min(used, self.limit)
+
+
+@dataclass(frozen=True)
+class CrowdApp:
+    """An application Crowd knows (reference §4): its products carry `crowd_app=id`."""
+
+    id: int
+    type: Literal["jira", "confluence", "bitbucket"]
+    name: str  # what an exporter would call it; also the Crowd application name
+    # Crowd pulls the application's usage every sync_interval; data_age makes it lag further
+    # (a broken application link), so the summary timestamp is visibly old.
+    sync_interval: float = 3600.0
+    data_age: float = 0.0
 
 
 @dataclass
@@ -94,6 +120,8 @@ class SimInstance:
     upm_maintenance_expiry: bool = True
     state: str = "RUNNING"
     server_id: str = ""
+    crowd_apps: list[CrowdApp] = field(default_factory=list)
+    page_cap: int = 0  # largest page a list endpoint serves; 0 = the product's default
 
     def __post_init__(self) -> None:
         if not _NAME.fullmatch(self.name):
@@ -102,19 +130,31 @@ class SimInstance:
             raise ValueError(f"unknown instance type {self.type!r}")
         if not self.products:
             raise ValueError(f"instance {self.name!r} has no products")
-        keys = [p.key for p in self.products]
+        keys = [self.address(p) for p in self.products]
         if len(set(keys)) != len(keys):
             raise ValueError(f"instance {self.name!r} has duplicate product keys")
         if self.state not in STATUS_CODES:
             raise ValueError(f"unknown state {self.state!r}")
+        apps = {a.id for a in self.crowd_apps}
+        if (self.type == "crowd") != bool(apps) or any(
+            p.crowd_app not in apps for p in self.products if self.type == "crowd"
+        ):
+            raise ValueError(f"instance {self.name!r}: crowd products need their crowd_apps")
         self.version = self.version or DEFAULT_VERSIONS[self.type]
         if not self.server_id:
             # Bitbucket server IDs look like BXXX-XXXX-XXXX-XXXX; derive a stable one.
             h = hashlib.sha1(self.name.encode()).hexdigest().upper()
             self.server_id = f"B{h[:3]}-{h[3:7]}-{h[7:11]}-{h[11:15]}"
 
+    def address(self, product: SimProduct) -> str:
+        """How control calls name a product: its key, or `{app id}/{key}` on Crowd."""
+        return f"{product.crowd_app}/{product.key}" if self.type == "crowd" else product.key
+
     def product(self, key: str) -> SimProduct | None:
-        return next((p for p in self.products if p.key == key), None)
+        return next((p for p in self.products if self.address(p) == key), None)
+
+    def crowd_app(self, ident: int) -> CrowdApp | None:
+        return next((a for a in self.crowd_apps if a.id == ident), None)
 
     @property
     def version_tuple(self) -> tuple[int, int, int]:
@@ -202,5 +242,5 @@ class InstanceState:
     requests: list[RecordedRequest] = field(default_factory=list)
 
     def used(self, product: SimProduct, elapsed: float) -> int:
-        pinned = self.pins.get(product.key)
+        pinned = self.pins.get(self.instance.address(product))
         return pinned if pinned is not None else product.used_at(elapsed)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from exporter.model import SourceError
@@ -75,6 +76,22 @@ def epoch_ms(obj: dict[str, Any], field: str, path: str) -> float | None:
     # 0 or negative is how some products write "no date" (a perpetual license), never a
     # license that expired in 1970: alerting on it would page for nothing.
     return value / 1000.0 if value > 0 else None
+
+
+def instant(obj: dict[str, Any], field: str, path: str) -> float | None:
+    """An optional point in time, epoch milliseconds or ISO-8601 text, in Unix seconds.
+
+    For fields whose wire format the reference cannot confirm (Crowd lastActive, Confluence
+    lastLogin): both encodings Atlassian uses elsewhere are accepted.
+    """
+    value = obj.get(field)
+    if not isinstance(value, str):
+        return epoch_ms(obj, field, path)
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        raise _invalid(path, f"field {field!r} is not a date: {_show(value)}") from None
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
 
 
 def _show(value: Any) -> str:

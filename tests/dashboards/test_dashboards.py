@@ -60,6 +60,7 @@ def override_props(p: Json, field: str) -> dict[str, Any]:
 UTILISATION = [None, config.SEATS_UTILISATION_WARNING, config.SEATS_UTILISATION_CRITICAL]
 LICENSE_DAYS = [None, config.LICENSE_EXPIRY_CRITICAL_DAYS, config.LICENSE_EXPIRY_WARNING_DAYS]
 MAINTENANCE_DAYS = [None, config.MAINTENANCE_EXPIRY_WARNING_DAYS]
+RECLAIM = [None, config.RECLAIM_SHARE]
 
 
 @pytest.mark.parametrize("name", sorted(DASHBOARDS))
@@ -129,7 +130,11 @@ class TestEveryDashboard:
             if p["type"] == "row":
                 continue
             if p["fieldConfig"]["defaults"].get("unit") == "percentunit":
-                assert defaults_steps(p) == UTILISATION, p["title"]
+                # Two kinds of ratio: seat utilisation, and the share held by inactive users.
+                expected = (
+                    RECLAIM if p["title"].startswith("Share of seats inactive") else UTILISATION
+                )
+                assert defaults_steps(p) == expected, p["title"]
             steps = p["fieldConfig"]["defaults"]["thresholds"]["steps"]
             assert steps[0]["value"] is None, p["title"]
             values = [s["value"] for s in steps[1:]]
@@ -184,3 +189,22 @@ def test_application_expiry_and_forecast_panels() -> None:
         assert panel(name, title)["fieldConfig"]["defaults"]["unit"] == "dateTimeAsIso"
     assert panel(name, "Seat utilisation")["type"] == "gauge"
     assert panel(name, "License information")["type"] == "table"
+
+
+def test_reclaimable_seat_panels_on_both_dashboards() -> None:
+    period = f'inactive_for="{config.RECLAIM_INACTIVE_FOR}"'
+    table = panel(OVERVIEW_FILE, "Reclaimable seats by product")
+    share = f"Share of seats inactive {config.RECLAIM_INACTIVE_FOR}+"
+    assert step_values(override_props(table, share)["thresholds"]["steps"]) == RECLAIM
+    assert override_props(table, share)["unit"] == "percentunit"
+    assert all(period in t["expr"] for t in table["targets"] if "inactive" in t["expr"])
+    name = "application-licenses.json"
+    assert defaults_steps(panel(name, share)) == RECLAIM
+    assert period in panel(name, share)["targets"][0]["expr"]
+    who = panel(name, "Who could be reclaimed")
+    assert who["targets"][0]["expr"].endswith("* 1000")
+    last_active = override_props(who, "Last active")
+    assert last_active["unit"] == "dateTimeAsIso"
+    assert last_active["mappings"][0]["options"]["0"]["text"] == "never"
+    info = panel(name, "License information")
+    assert info["transformations"][1]["options"]["renameByName"]["plan"] == "Plan"

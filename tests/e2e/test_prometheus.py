@@ -25,7 +25,13 @@ APPS = [
     ("confluence-prod", "confluence"),
     ("confluence-legacy", "confluence"),
     ("bitbucket-prod", "bitbucket"),
+    ("jira-emea", "crowd"),
+    ("confluence-emea", "crowd"),
+    ("jira-cloud", "jira-cloud"),
 ]
+# Crowd entries: (Crowd's id and type of the application), all on the simulator's "crowd".
+CROWD = {"jira-emea": (3, "jira"), "confluence-emea": (5, "confluence")}
+CLOUD_LOGIN = {"username": "admin@example.com", "password": "demo-api-token"}
 # Points at jira-prod with a wrong password: the sync-failure panels have something to show.
 FAILING = "jira-badcreds"
 # What a dashboard user would pick: a product at 99 %, a growing one, and the failing application.
@@ -34,7 +40,23 @@ SCENARIOS = [
     ("jira-prod", "jira-software"),
     ("jira-prod", "jira-servicedesk"),
     (FAILING, "jira-software"),
+    # User scans (reclaimable seats), Crowd's data age, Jira Cloud's approximate count.
+    ("bitbucket-prod", "bitbucket"),
+    ("jira-emea", "jira-software"),
+    ("jira-cloud", "jira-software"),
 ]
+
+
+def application(name: str, type_: str, sim_url: str) -> dict[str, Any]:
+    login = {"username": "admin", "password": "admin"}
+    if name in CROWD:
+        ident, kind = CROWD[name]
+        crowd = {"crowd_application_id": ident, "crowd_application_type": kind}
+        return {"name": name, "type": type_, **crowd,
+                "link": {"url": f"{sim_url}/crowd", "basic_auth": login}}  # fmt: skip
+    if type_ == "jira-cloud":
+        login = CLOUD_LOGIN
+    return {"name": name, "type": type_, "link": {"url": f"{sim_url}/{name}", "basic_auth": login}}
 
 
 class Stack:
@@ -54,18 +76,13 @@ class Stack:
         config.write_text(
             yaml.safe_dump(
                 {
-                    "global": {"sync_interval": "2s", "timeout": "2s"},
-                    "applications": [
-                        {
-                            "name": n,
-                            "type": t,
-                            "link": {
-                                "url": f"{self.sim_url}/{n}",
-                                "basic_auth": {"username": "admin", "password": "admin"},
-                            },
-                        }
-                        for n, t in APPS
-                    ]
+                    "global": {
+                        "sync_interval": "2s",
+                        "timeout": "2s",
+                        "users_sync_interval": "5s",
+                        "user_detail": {"inactive_for": "90d", "max_users": 10},
+                    },
+                    "applications": [application(n, t, self.sim_url) for n, t in APPS]
                     + [
                         {
                             "name": FAILING,

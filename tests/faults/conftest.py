@@ -15,7 +15,15 @@ from exporter.poller import Poller
 from exporter.simulator import SimInstance, Simulator, demo_instances
 from tests import certs
 
-APPS = {"jira": "jira-prod", "confluence": "confluence-prod", "bitbucket": "bitbucket-prod"}
+APPS = {
+    "jira": "jira-prod",
+    "confluence": "confluence-prod",
+    "bitbucket": "bitbucket-prod",
+    # The Crowd instance's Jira application (id 3), monitored under the instance's own name.
+    "crowd": "crowd",
+    "jira-cloud": "jira-cloud",
+}
+CROWD_KEYS = {"crowd_application_id": 3, "crowd_application_type": "jira"}
 # Every secret field carries a canary; tests grep every output for this prefix.
 CANARY = "CANARY-9f3a1c"
 
@@ -61,7 +69,11 @@ async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
     instances = canary_instances()
     sim = Simulator(instances)
     await sim.start()
-    apps = [{"name": i.name, "type": i.type, "link": link(sim, i, tmp_path)} for i in instances]
+    apps = [
+        {"name": i.name, "type": i.type, "link": link(sim, i, tmp_path)}
+        | (CROWD_KEYS if i.type == "crowd" else {})
+        for i in instances
+    ]
     config = parse_config(
         {
             "global": {"sync_interval": "1m", "timeout": "1s", "body_size_limit": "1MiB"},

@@ -19,6 +19,8 @@ REQUIRED = {
     "jira": "/rest/api/2/applicationrole",
     "confluence": "/rest/license/1.0/license/userCount",
     "bitbucket": "/rest/api/1.0/admin/license",
+    "crowd": "/rest/admin/1.0/licensing/3/summary",
+    "jira-cloud": "/rest/api/3/applicationrole",
 }
 
 FAULTS: list[tuple[str, Fault | None, str]] = [

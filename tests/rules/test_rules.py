@@ -69,7 +69,8 @@ def test_every_alert_is_unit_tested_firing_and_silent(name: str) -> None:
 def test_alert_conventions(rule: dict[str, Any]) -> None:
     assert re.fullmatch(rf"{rules.PREFIX}(?:[A-Z][a-z]+)+", rule["alert"])
     assert rule["labels"] == {"severity": rule["labels"]["severity"]}
-    assert rule["labels"]["severity"] in {"warning", "critical"}
+    # info: purchasing hints ("reclaim before you buy"), routed to the license owner.
+    assert rule["labels"]["severity"] in {"info", "warning", "critical"}
     assert rule["for"]
     notes = rule["annotations"]
     assert set(notes) == {"summary", "description", "runbook_url"}
@@ -113,6 +114,9 @@ def test_thresholds_come_from_config() -> None:
     assert f">= {config.FORECAST_GATE_UTILISATION}" in forecast
     assert f"> {config.STALE_FACTOR} *" in exprs[("AtlassianLicenseDataStale", "warning")]
     assert config.JOB_SELECTOR in exprs[("AtlassianLicenseExporterAbsent", "warning")]
+    reclaim = exprs[("AtlassianLicenseSeatsReclaimable", "info")]
+    assert f'{{inactive_for="{config.RECLAIM_INACTIVE_FOR}"}} > {config.RECLAIM_SHARE}' in reclaim
+    assert f">= {config.SEATS_UTILISATION_WARNING}" in reclaim
 
 
 def test_recording_rule_names() -> None:

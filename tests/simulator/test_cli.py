@@ -78,6 +78,7 @@ def test_parser_defaults() -> None:
         ["--latency", "fast"],
         ["--listen", "nowhere"],
         ["--log.level", "loud"],
+        ["--users", "-5"],
     ],
 )
 def test_main_rejects_bad_flags(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
@@ -112,3 +113,17 @@ async def test_module_runs_until_sigterm() -> None:
     finally:
         proc.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(proc.wait(), 10) == 0
+
+
+def test_users_flag_resizes_every_user_list() -> None:
+    from exporter.simulator import demo_instances
+    from exporter.simulator.demo import with_users
+
+    resized = with_users(demo_instances(now=0.0), 100_000)
+    lists = [(i.name, p) for i in resized for p in i.products if p.users is not None]
+    assert {name for name, _ in lists} == {"bitbucket-prod", "confluence-prod", "crowd"}
+    assert all(p.users is not None and p.users.count == 100_000 for _, p in lists)
+    # Crowd's seat counts are the lengths of its lists, so they follow.
+    crowd = [p for name, p in lists if name == "crowd"]
+    assert all(p.base_used == 86_000 for p in crowd)
+    assert build_parser().parse_args(["--users", "100000"]).users == 100_000

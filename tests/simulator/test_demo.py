@@ -12,7 +12,14 @@ from .conftest import ADMIN, T0, MakeClient
 
 def test_demo_set_matches_the_brief() -> None:
     demo = {inst.name: inst for inst in demo_instances(now=T0)}
-    assert list(demo) == ["jira-prod", "confluence-prod", "confluence-legacy", "bitbucket-prod"]
+    assert list(demo) == [
+        "jira-prod",
+        "confluence-prod",
+        "confluence-legacy",
+        "bitbucket-prod",
+        "crowd",
+        "jira-cloud",
+    ]
     jira = demo["jira-prod"]
     software, servicedesk, core = jira.products
     assert (software.key, software.limit, software.base_used) == ("jira-software", 500, 430)
@@ -31,6 +38,24 @@ def test_demo_set_matches_the_brief() -> None:
     bitbucket = demo["bitbucket-prod"].products[0]
     assert (bitbucket.limit, bitbucket.base_used) == (100, 88)
     assert bitbucket.grace_period_end is not None
+    # User lists where the products have them: Bitbucket, Confluence 9.3+, Crowd.
+    assert demo["confluence-prod"].version_tuple >= (9, 3, 0)
+    with_users = {i.name for i in demo.values() for p in i.products if p.users is not None}
+    assert with_users == {"confluence-prod", "bitbucket-prod", "crowd"}
+    crowd = demo["crowd"]
+    assert [(a.id, a.type, a.name) for a in crowd.crowd_apps] == [
+        (3, "jira", "jira-emea"),
+        (5, "confluence", "confluence-emea"),
+    ]
+    for product in crowd.products:  # Crowd's totals are its licensed-user lists
+        assert product.users is not None and product.base_used == product.users.licensed_count
+    cloud = demo["jira-cloud"]
+    assert [(p.key, p.plan) for p in cloud.products] == [
+        ("jira-software", "PAID"),
+        ("jira-servicedesk", "FREE"),
+        ("jira-product-discovery", "FREE"),
+    ]
+    assert cloud.username == "admin@example.com"
     expiries = [p.expiry for inst in demo.values() for p in inst.products if p.expiry]
     assert any(T0 < e <= T0 + 30 * DAY for e in expiries)
     assert any(e > T0 + 90 * DAY for e in expiries)
