@@ -1,4 +1,5 @@
-"""`python -m dashboards [--check]`: render or verify dashboards/generated/."""
+"""`python -m dashboards [--check]`: render or verify dashboards/generated/ and the
+PrometheusRule in deploy/kubernetes/."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .render import GENERATED_DIR, outdated, write_all
+from .render import GENERATED_DIR, KUBERNETES_DIR, outdated, render_kubernetes, write_all
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -19,13 +20,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--dir", type=Path, default=GENERATED_DIR, help="output directory (default: %(default)s)"
     )
+    parser.add_argument(
+        "--kubernetes-dir",
+        type=Path,
+        default=KUBERNETES_DIR,
+        help="where the PrometheusRule goes (default: %(default)s)",
+    )
     args = parser.parse_args(argv)
+    kubernetes = render_kubernetes()
     if args.check:
-        stale = outdated(args.dir)
+        stale = outdated(args.dir) + outdated(args.kubernetes_dir, kubernetes)
         for path in stale:
             print(f"{path} is out of date; run `python -m dashboards`", file=sys.stderr)
         return 1 if stale else 0
-    for path in write_all(args.dir):
+    for path in write_all(args.dir) + write_all(args.kubernetes_dir, kubernetes):
         print(f"wrote {path}")
     return 0
 

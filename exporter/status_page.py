@@ -1,89 +1,213 @@
-"""The status page at /: one row per application, in the spirit of blackbox_exporter's."""
+"""The status page at /: one row per application, in the spirit of blackbox_exporter's.
+
+Plain HTML and CSS, no JavaScript; every value that comes from a config or an upstream is
+escaped. It reads `runtime.poller.states` only, like the collector, so it never waits on an
+upstream either.
+"""
 
 from __future__ import annotations
 
 import time
 from html import escape
+from urllib.parse import urlsplit, urlunsplit
 
 from exporter import __version__
-from exporter.poller import AppState
+from exporter.model import ProductLicense
+from exporter.poller import STALE_FACTOR, AppState
 from exporter.runtime import Runtime
 
+# Bar colours switch where the shipped alerts fire (dashboards/config.py; a test pins them).
+SEATS_WARNING = 0.90
+SEATS_CRITICAL = 0.98
+
 _STYLE = """
-body{font-family:system-ui,sans-serif;margin:2em;color:#222}
-table{border-collapse:collapse;width:100%}th,td{border:1px solid #ccc;padding:.35em .6em;
-text-align:left;vertical-align:top}th{background:#f3f3f3}.ok{color:#1a7f37}.fail{color:#c62828}
-.bar{background:#eee;width:10em;height:.8em;display:inline-block}
-.bar span{display:block;height:100%;background:#1a7f37}.bar span.hot{background:#c62828}
-code{font-size:.9em}
+:root{--ok:#1a7f37;--warn:#b35900;--fail:#c62828;--muted:#5f6368;--line:#dadce0}
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#202124;
+background:#fff;font-size:14px;line-height:1.4}
+header{background:#e6522c;color:#fff;padding:.8em 1.5em;display:flex;align-items:baseline;
+gap:1.5em;flex-wrap:wrap}
+header h1{font-size:1.3em;margin:0;font-weight:600}
+header nav{display:flex;gap:1.2em}header a{color:#fff}
+main{padding:1em 1.5em 2em}
+h2{font-size:1.1em;margin:1.4em 0 .5em}
+dl.facts{display:grid;grid-template-columns:max-content auto;gap:.2em 1.2em;margin:0}
+dl.facts dt{color:var(--muted)}dl.facts dd{margin:0}
+.scroll{overflow-x:auto}
+table{border-collapse:collapse;width:100%;min-width:60em}
+th,td{border-bottom:1px solid var(--line);padding:.45em .55em;text-align:left;vertical-align:top}
+thead th{background:#f1f3f4;font-weight:600;white-space:nowrap}
+tbody tr:nth-child(even){background:#fafafa}
+td.num{white-space:nowrap;font-variant-numeric:tabular-nums}
+.sub{color:var(--muted);font-size:.88em}
+.badge{display:inline-block;padding:0 .5em;border-radius:.7em;font-size:.85em;font-weight:600;
+color:#fff;background:var(--muted)}
+.badge.ok{background:var(--ok)}.badge.fail{background:var(--fail)}
+code.error{display:block;margin-top:.3em;color:var(--fail);white-space:pre-wrap;
+word-break:break-word;font-size:.85em;max-width:28em}
+.seats{display:grid;grid-template-columns:max-content max-content 6em 2.5em;
+gap:.15em .6em;align-items:center;font-variant-numeric:tabular-nums;white-space:nowrap}
+.seats .n{text-align:right}
+tbody td:first-child{white-space:nowrap;font-weight:600}td.nowrap{white-space:nowrap}
+td.url{min-width:10em}
+.bar{height:.7em;background:#e8eaed;border-radius:.35em;overflow:hidden}
+.bar span{display:block;height:100%;background:var(--ok)}
+.bar span.warn{background:var(--warn)}.bar span.fail{background:var(--fail)}
+a{color:#1a56c4}
+footer{color:var(--muted);font-size:.85em;padding:0 1.5em 1.5em}
 """
 
 
-def _age(now: float, then: float | None) -> str:
-    if then is None:
-        return "never"
-    seconds = max(0, int(now - then))
-    if seconds < 120:
-        return f"{seconds}s ago"
-    if seconds < 7200:
-        return f"{seconds // 60}m ago"
-    return f"{seconds // 3600}h ago"
+def _duration(seconds: float) -> str:
+    """A short human duration: 45s, 3m 12s, 2h 5m, 3d 4h."""
+    s = max(0, int(seconds))
+    for unit, size, sub_unit, sub_size in (("d", 86400, "h", 3600), ("h", 3600, "m", 60)):
+        if s >= size:
+            rest = (s % size) // sub_size
+            return f"{s // size}{unit} {rest}{sub_unit}" if rest else f"{s // size}{unit}"
+    if s >= 60:
+        return f"{s // 60}m {s % 60}s" if s % 60 else f"{s // 60}m"
+    return f"{s}s"
+
+
+def _utc(timestamp: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(timestamp))
+
+
+def _public_url(url: str) -> str:
+    """The URL without user info, query or fragment, even if a config ever let them through."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def _level(ratio: float) -> str:
+    if ratio >= SEATS_CRITICAL:
+        return "fail"
+    return "warn" if ratio >= SEATS_WARNING else "ok"
+
+
+def _product(p: ProductLicense) -> str:
+    name = f"<span>{escape(p.product)}</span>"
+    if p.seats_limit is None:
+        return f"{name}<span class=n>{p.seats_used} / unlimited</span><span></span><span></span>"
+    ratio = p.seats_used / p.seats_limit if p.seats_limit > 0 else 1.0
+    width = min(100, round(ratio * 100))
+    return (
+        f"{name}<span class=n>{p.seats_used} / {p.seats_limit}</span>"
+        f'<span class="bar" title="{ratio:.0%} of the licensed seats">'
+        f'<span class="{_level(ratio)}" style="width:{width}%"></span></span>'
+        f'<span class="sub">{ratio:.0%}</span>'
+    )
 
 
 def _seats(state: AppState, now: float) -> str:
     snapshot = state.fresh_snapshot(now)
     if snapshot is None:
-        return "-"
-    rows = []
-    for p in snapshot.products:
-        if p.seats_limit is None:
-            rows.append(f"{escape(p.product)}: {p.seats_used} / unlimited")
-            continue
-        ratio = p.seats_used / p.seats_limit if p.seats_limit else 1.0
-        hot = " class=hot" if ratio >= 0.9 else ""
-        width = min(100, round(ratio * 100))
-        rows.append(
-            f"{escape(p.product)}: {p.seats_used} / {p.seats_limit} "
-            f'<span class=bar><span{hot} style="width:{width}%"></span></span>'
-        )
-    return "<br>".join(rows)
+        if state.snapshot is not None:
+            return (
+                f'<span class="sub">stale: older than {STALE_FACTOR} sync intervals, '
+                "no longer exported</span>"
+            )
+        return '<span class="sub">no data yet</span>'
+    if not snapshot.products:
+        return '<span class="sub">no licensed product</span>'
+    return '<div class="seats">' + "".join(_product(p) for p in snapshot.products) + "</div>"
+
+
+def _result(state: AppState) -> str:
+    if state.up is None:
+        return '<span class="badge">pending</span>'
+    if state.up:
+        return '<span class="badge ok">success</span>'
+    failures = sum(state.failures.values())
+    return (
+        f'<span class="badge fail">failure</span> '
+        f'<span class="sub">{state.consecutive_failures} in a row, {failures} in total</span>'
+        f'<code class="error">{escape(state.last_error or "")}</code>'
+    )
+
+
+def _last_sync(state: AppState, now: float) -> str:
+    if state.last_attempt is None:
+        return '<span class="sub">not yet</span>'
+    ago = _duration(now - state.last_attempt)
+    if state.in_flight:
+        due = "syncing now"
+    else:
+        due = f"next in {_duration(state.next_due - now)}" if state.next_due > now else "due now"
+    return (
+        f'{ago} ago <span class="sub">&middot; {due}</span><br>'
+        f'<span class="sub">{_utc(state.last_attempt)}</span>'
+    )
 
 
 def _row(state: AppState, now: float) -> str:
-    if state.up is None:
-        result = "pending"
-    elif state.up:
-        result = "<span class=ok>success</span>"
+    public = _public_url(state.app.link.url)
+    url = escape(public)
+    # A long URL may wrap before a slash of its path, never inside the host.
+    origin_end = public.find("/", public.find("//") + 2)
+    if origin_end < 0:
+        shown = url
     else:
-        result = f"<span class=fail>failure</span><br><code>{escape(state.last_error or '')}</code>"
+        shown = escape(public[:origin_end]) + escape(public[origin_end:]).replace("/", "<wbr>/")
     duration = "-" if state.last_duration is None else f"{state.last_duration:.3f}s"
-    last = (
-        "-"
-        if state.last_attempt is None
-        else time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(state.last_attempt))
-    )
     return (
-        f"<tr><td>{escape(state.app.name)}</td><td>{escape(state.app.type)}</td>"
-        f"<td><code>{escape(state.app.link.url)}</code></td>"
-        f"<td>{last}<br>{_age(now, state.last_attempt)}</td><td>{duration}</td>"
-        f"<td>{result}</td><td>{_seats(state, now)}</td></tr>"
+        f"<tr><td>{escape(state.app.name)}</td><td class=nowrap>{escape(state.app.type)}</td>"
+        f'<td class=url><a href="{url}" rel="noreferrer">{shown}</a></td>'
+        f"<td class=nowrap>{_last_sync(state, now)}</td><td class=num>{duration}</td>"
+        f"<td>{_result(state)}</td><td>{_seats(state, now)}</td></tr>"
     )
+
+
+def _reload(runtime: Runtime) -> str:
+    status = runtime.reload_status
+    when = f"last loaded {_utc(status.last_success)}"
+    if status.successful:
+        return f'<span class="badge ok">successful</span> <span class="sub">{when}</span>'
+    error = escape(runtime.last_reload_error or "")
+    return (
+        f'<span class="badge fail">failed</span> <span class="sub">running the config {when}'
+        f'</span><code class="error">{error}</code>'
+    )
+
+
+def _summary(states: list[AppState]) -> str:
+    ok = sum(1 for s in states if s.up)
+    failing = sum(1 for s in states if s.up is False)
+    pending = len(states) - ok - failing
+    return f"{len(states)} ({ok} syncing, {failing} failing, {pending} pending)"
 
 
 def render_status_page(runtime: Runtime) -> str:
     now = time.time()
-    rows = "".join(_row(s, now) for _, s in sorted(runtime.poller.states.items()))
-    reload = "successful" if runtime.reload_status.successful else "failed"
-    uptime = _age(now, runtime.started).removesuffix(" ago")
+    states = [s for _, s in sorted(runtime.poller.states.items())]
+    rows = "".join(_row(s, now) for s in states) or (
+        '<tr><td colspan=7 class="sub">No application is configured.</td></tr>'
+    )
+    source = (
+        escape(str(runtime.config_path)) if runtime.config_path else "demo (embedded simulator)"
+    )
     return f"""<!doctype html>
 <html lang=en><head><meta charset=utf-8><title>Atlassian License Exporter</title>
 <meta name=viewport content="width=device-width, initial-scale=1"><style>{_STYLE}</style></head>
-<body><h1>Atlassian License Exporter</h1>
-<p>Version {escape(__version__)} &middot; up {uptime} &middot; last config reload: {reload}
-&middot; <a href="/metrics">Metrics</a> &middot; <a href="/-/healthy">Health</a>
-&middot; <a href="/-/ready">Readiness</a></p>
+<body><header><h1>Atlassian License Exporter</h1>
+<nav><a href="/metrics">Metrics</a><a href="/-/healthy">Health</a><a href="/-/ready">Readiness</a>
+</nav></header>
+<main><dl class=facts>
+<dt>Version</dt><dd>{escape(__version__)}</dd>
+<dt>Uptime</dt><dd>{_duration(now - runtime.started)} <span class="sub">since
+{_utc(runtime.started)}</span></dd>
+<dt>Configuration</dt><dd><code>{source}</code></dd>
+<dt>Last reload</dt><dd>{_reload(runtime)}</dd>
+<dt>Applications</dt><dd>{_summary(states)}</dd>
+</dl>
 <h2>Applications</h2>
-<table><thead><tr><th>Application</th><th>Type</th><th>Link</th><th>Last sync</th>
-<th>Duration</th><th>Result</th><th>Seats used / limit</th></tr></thead>
-<tbody>{rows}</tbody></table></body></html>
+<div class=scroll><table><thead><tr><th>Application</th><th>Type</th><th>URL</th>
+<th>Last sync</th><th>Duration</th><th>Result</th><th>Seats used / limit</th></tr></thead>
+<tbody>{rows}</tbody></table></div></main>
+<footer>Rendered {_utc(now)}. License values are cached from each application's last successful
+sync.</footer></body></html>
 """

@@ -5,11 +5,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null || ! command -v openssl >/dev/null; then
+# amtool, chromium and systemd-analyze check the deployment files and the status page.
+needed="promtool prometheus openssl amtool chromium systemd-analyze"
+if ! (for tool in $needed; do command -v "$tool" >/dev/null || exit 1; done); then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends prometheus openssl >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends prometheus openssl \
+    prometheus-alertmanager chromium systemd >/dev/null
 fi
 
 python3 -m venv .venv

@@ -1,0 +1,1 @@
+"""Generated reference documentation: `python -m docs [--check]`."""

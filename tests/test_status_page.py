@@ -1,0 +1,137 @@
+"""The status page's HTML from poller states: every state shown, everything escaped."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from dashboards import config as dashboards_config
+from exporter import status_page
+from exporter.collector import ReloadStatus
+from exporter.model import ProductLicense, Snapshot
+from exporter.poller import Poller
+from exporter.runtime import Runtime
+from exporter.status_page import _duration, _public_url, render_status_page
+from tests.factories import app_dict, make_config
+
+NOW = 1_750_000_000.0
+
+
+async def runtime_with(*names: str, config_path: Path | None = None) -> Runtime:
+    poller = Poller(make_config(*(app_dict(n) for n in names)), clock=lambda: NOW)
+    return Runtime(poller, config_path, clock=lambda: NOW - 3725)
+
+
+def cells(html: str, name: str) -> str:
+    row = re.search(rf"<tr><td>{re.escape(name)}</td>.*?</tr>", html, re.S)
+    assert row, f"no row for {name}"
+    return row[0]
+
+
+async def test_success_row_shows_seats_with_bar_levels(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(status_page.time, "time", lambda: NOW)
+    runtime = await runtime_with("jira")
+    state = runtime.poller.states["jira"]
+    state.up, state.last_duration = True, 0.25
+    state.last_attempt = state.last_success = NOW - 5
+    state.next_due = NOW + 55
+    state.snapshot = Snapshot(
+        (
+            ProductLicense("jira-software", 99, 100, 1),
+            ProductLicense("jira-servicedesk", 45, 50, 5),
+            ProductLicense("confluence", 10, 100, 90),
+            ProductLicense("jira-core", 7, None, None),
+        )
+    )
+    row = cells(render_status_page(runtime), "jira")
+    assert '<span class="badge ok">success</span>' in row
+    assert "5s ago" in row and "next in 55s" in row and "0.250s" in row
+    assert (
+        '99 / 100</span><span class="bar" title="99% of the licensed seats"><span class="fail" style="width:99%">'
+        in row
+    )
+    assert (
+        '45 / 50</span><span class="bar" title="90% of the licensed seats"><span class="warn" style="width:90%">'
+        in row
+    )
+    assert (
+        '10 / 100</span><span class="bar" title="10% of the licensed seats"><span class="ok" style="width:10%">'
+        in row
+    )
+    assert "7 / unlimited" in row
+
+
+async def test_failure_row_shows_reason_counts_and_escaped_upstream_text(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(status_page.time, "time", lambda: NOW)
+    runtime = await runtime_with("broken", "pending")
+    state = runtime.poller.states["broken"]
+    state.up, state.last_attempt, state.last_duration = False, NOW - 30, 1.5
+    state.last_error = 'not_json: body starts with "<html><script>alert(1)</script>"'
+    state.failures = Counter({"not_json": 3, "timeout": 1})
+    state.consecutive_failures = 3
+    # The last good data is still fresh; its product names came from the upstream too.
+    state.last_success = NOW - 60
+    state.snapshot = Snapshot((ProductLicense("<img src=x onerror=alert(1)>", 1, 2, 1),))
+    html = render_status_page(runtime)
+    assert "<script>" not in html and "<img" not in html
+    row = cells(html, "broken")
+    assert '<span class="badge fail">failure</span>' in row
+    assert "3 in a row, 4 in total" in row
+    assert "not_json: body starts with &quot;&lt;html&gt;&lt;script&gt;alert(1)" in row
+    assert "<span>&lt;img src=x onerror=alert(1)&gt;</span><span class=n>1 / 2</span>" in row
+    assert "no data yet" in cells(html, "pending")
+    assert '<span class="badge">pending</span>' in cells(html, "pending")
+    assert "2 (0 syncing, 1 failing, 1 pending)" in html
+
+
+async def test_stale_data_is_not_shown_as_current(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(status_page.time, "time", lambda: NOW)
+    runtime = await runtime_with("old")
+    state = runtime.poller.states["old"]
+    state.up, state.last_attempt, state.last_success = False, NOW - 10, NOW - 4 * state.interval
+    state.snapshot = Snapshot((ProductLicense("jira-software", 12, 100, 88),))
+    row = cells(render_status_page(runtime), "old")
+    assert "stale: older than 3 sync intervals" in row and "12 / 100" not in row
+
+
+async def test_header_facts_and_failed_reload(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(status_page.time, "time", lambda: NOW)
+    runtime = await runtime_with("a", config_path=tmp_path / "<config>.yaml")
+    runtime.reload_status = ReloadStatus(False, NOW - 3725)
+    runtime.last_reload_error = (
+        "config.yaml: invalid configuration:\n  applications[0].type: <nope>"
+    )
+    html = render_status_page(runtime)
+    assert "<dt>Uptime</dt><dd>1h 2m" in html
+    assert f"<code>{tmp_path}/&lt;config&gt;.yaml</code>" in html
+    assert '<span class="badge fail">failed</span>' in html
+    assert "applications[0].type: &lt;nope&gt;" in html
+    for href in ("/metrics", "/-/healthy", "/-/ready"):
+        assert f'<a href="{href}">' in html
+
+
+def test_url_is_shown_without_credentials_query_or_fragment() -> None:
+    assert _public_url("https://u:p@jira.example.com:8443/jira?os_authType=x#f") == (
+        "https://jira.example.com:8443/jira"
+    )
+    assert _public_url("http://[::1]:8990/ctx") == "http://[::1]:8990/ctx"
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(0, "0s"), (59, "59s"), (60, "1m"), (192, "3m 12s"), (7500, "2h 5m"), (3 * 86400, "3d")],
+)
+def test_durations_read_like_a_person_writes_them(seconds: float, text: str) -> None:
+    assert _duration(seconds) == text
+
+
+def test_bar_colours_switch_where_the_seat_alerts_fire() -> None:
+    assert status_page.SEATS_WARNING == dashboards_config.SEATS_UTILISATION_WARNING
+    assert status_page.SEATS_CRITICAL == dashboards_config.SEATS_UTILISATION_CRITICAL
