@@ -223,9 +223,7 @@ def main() -> int:
     for key, value in rows:
         print(f"| {key} | {value} |")
     goal = errors == 0 and alive and p99 < 100
-    print(
-        f"goal (no error, p99 < 100 ms, {args.apps} applications): {'met' if goal else 'MISSED'}"
-    )
+    print(f"goal (no error, p99 < 100 ms, {args.apps} applications): {'met' if goal else 'MISSED'}")
     return 0 if goal else 1
 
 
