@@ -124,6 +124,11 @@ def main() -> int:
     parser.add_argument("--apps", type=int, default=200)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument(
+        "--sync-interval",
+        default="1m",
+        help="the applications' sync_interval (default 1m: 3+ syncs a second)",
+    )
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="load-"))
     sim_port, exp_port = free_port(), free_port()
@@ -168,7 +173,10 @@ def main() -> int:
         config = tmp / "config.yaml"
         config.write_text(
             yaml.safe_dump(
-                {"global": {"sync_interval": "10s", "timeout": "2s"}, "applications": apps}
+                {
+                    "global": {"sync_interval": args.sync_interval, "timeout": "2s"},
+                    "applications": apps,
+                }
             )
         )
         exporter = subprocess.Popen(
@@ -208,6 +216,7 @@ def main() -> int:
         ("applications", f"{args.apps}"),
         ("concurrent clients", f"{args.clients}"),
         ("duration", f"{args.seconds:g} s"),
+        ("sync interval", args.sync_interval),
         ("faults injected", f"{injected} (rotating over {args.apps // 4} apps)"),
         ("requests", f"{len(ms)}"),
         ("errors", f"{errors}"),

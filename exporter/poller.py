@@ -79,6 +79,8 @@ class Poller:
         self._user_scans = user_scans
         self._contexts = contexts or SSLContexts()
         self.states: dict[str, AppState] = {}
+        # Bumped whenever a sync, scan or reload changes state: /metrics caches per generation.
+        self.generation = 0
         self._clients: dict[str, tuple[httpx.AsyncClient, LinkClient]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
@@ -117,7 +119,7 @@ class Poller:
             self._semaphore = asyncio.Semaphore(config.global_.max_concurrent_syncs)
             self._scan_semaphore = asyncio.Semaphore(config.global_.max_concurrent_syncs)
         self.config = config
-        self._wake.set()
+        self.touch()
 
     def _users_state(self, config: Config, app: Application, now: float) -> UserScanState | None:
         if app.type not in self._user_scans:
@@ -148,6 +150,11 @@ class Poller:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
+    def touch(self) -> None:
+        """Something /metrics shows has changed: a sync or scan ended, or the config."""
+        self.generation += 1
+        self._wake.set()
+
     def due(self, now: float) -> list[str]:
         return [name for name, s in self.states.items() if not s.in_flight and s.next_due <= now]
 
@@ -159,7 +166,7 @@ class Poller:
                 await self._sync(state)
         finally:
             state.in_flight = False
-            self._wake.set()
+            self.touch()
 
     async def _sync(self, state: AppState) -> None:
         app = state.app
@@ -230,7 +237,7 @@ class Poller:
                 await scan_once(state, scan, self._client(state), self._clock, self._jitter)
         finally:
             users.in_flight = False
-            self._wake.set()
+            self.touch()
 
     def _jitter(self, interval: float) -> float:
         # Spreads applications that share an interval so they don't all sync in one burst.

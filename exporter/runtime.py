@@ -47,6 +47,7 @@ class Runtime:
         except ConfigError as exc:
             self.reload_status = ReloadStatus(False, self.reload_status.last_success)
             self.last_reload_error = str(exc)
+            self.poller.touch()  # the reload status on /metrics changed
             log.error("config reload failed, keeping the running config: %s", exc)
             raise
         self.poller.apply(select(config, self.shard))

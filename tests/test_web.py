@@ -13,7 +13,7 @@ from exporter.http import LinkClient
 from exporter.model import ProductLicense, Snapshot, SourceError
 from exporter.poller import Poller
 from exporter.runtime import Runtime
-from exporter.web import make_app
+from exporter.web import REGISTRY, make_app
 from tests.factories import app_dict, make_config
 
 
@@ -127,3 +127,24 @@ async def test_oversized_request_body_is_rejected(setup) -> None:  # type: ignor
     client, _, _ = setup
     response = await client.post("/-/reload", data=b"x" * (1024 * 1024))
     assert response.status == 413
+
+
+async def test_exposition_is_rendered_once_per_state_change(setup) -> None:  # type: ignore[no-untyped-def]
+    client, runtime, _ = setup
+    calls = 0
+
+    class Counting:
+        def collect(self):  # type: ignore[no-untyped-def]
+            nonlocal calls
+            calls += 1
+            return iter(())
+
+    client.server.app[REGISTRY].register(Counting())
+    for _ in range(5):
+        await client.get("/metrics")
+    assert calls == 1
+    await runtime.poller.run_due()  # two syncs end: state changed
+    body = await (await client.get("/metrics")).text()
+    assert calls == 2 and 'seats_used{application="good"' in body
+    await client.get("/metrics", headers={"Accept": "application/openmetrics-text"})
+    assert calls == 3  # each format has its own cached body
