@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from exporter.backoff import backoff
+from exporter.backoff import backoff, describe_failure
 from exporter.config import Application, Config
 from exporter.http import LinkClient, SSLContexts, build_client
-from exporter.model import Snapshot, SourceError
+from exporter.model import Snapshot
 from exporter.sources import SOURCES, USER_SCANS, Fetch, Scan
 from exporter.users import ScanSettings
 from exporter.userscans import UserScanState, scan_once
@@ -171,28 +171,10 @@ class Poller:
     async def _sync(self, state: AppState) -> None:
         app = state.app
         started = self._clock()
-        retry_after: float | None = None
         try:
             snapshot = await self._sources[app.type](self._client(state), app)
-        except SourceError as exc:
-            reason, retry_after = exc.reason, exc.retry_after
-            message = exc.message
-            log.warning(
-                "sync failed application=%s url_path=%s reason=%s error=%r",
-                app.name,
-                exc.path,
-                reason,
-                message,
-            )
-        except Exception as exc:  # a bug or a shape no check foresaw: count it, keep running
-            reason, message = "invalid_response", f"unexpected {type(exc).__name__}"
-            log.error(
-                "sync failed application=%s reason=%s error=%r",
-                app.name,
-                reason,
-                f"{message}: {exc}",
-            )
-            log.debug("traceback of the failed sync", exc_info=True)
+        except Exception as exc:
+            failure = describe_failure(exc, "sync", app.name)
         else:
             finished = self._clock()
             if state.up is False:
@@ -205,7 +187,8 @@ class Poller:
         if self.states.get(app.name) is not state:
             return  # removed or replaced by a reload while it ran
         finished = self._clock()
-        state.up, state.last_error = False, f"{reason}: {message}"
+        reason, retry_after = failure.reason, failure.retry_after
+        state.up, state.last_error = False, f"{reason}: {failure.message}"
         state.failures[reason] += 1
         state.consecutive_failures += 1
         state.last_attempt, state.last_duration = finished, finished - started

@@ -13,9 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from exporter.backoff import backoff
+from exporter.backoff import backoff, describe_failure
 from exporter.http import LinkClient
-from exporter.model import SourceError, UsersSnapshot
+from exporter.model import UsersSnapshot
 from exporter.users import ScanSettings
 
 if TYPE_CHECKING:
@@ -61,27 +61,10 @@ async def scan_once(
     app, users = state.app, state.users
     assert users is not None
     started = clock()
-    retry_after: float | None = None
     try:
         snapshot = await scan(client, app, users.settings, started)
-    except SourceError as exc:
-        reason, message, retry_after = exc.reason, exc.message, exc.retry_after
-        log.warning(
-            "user scan failed application=%s url_path=%s reason=%s error=%r",
-            app.name,
-            exc.path,
-            reason,
-            message,
-        )
-    except Exception as exc:  # a bug or a shape no check foresaw: count it, keep running
-        reason, message = "invalid_response", f"unexpected {type(exc).__name__}"
-        log.error(
-            "user scan failed application=%s reason=%s error=%r",
-            app.name,
-            reason,
-            f"{message}: {exc}",
-        )
-        log.debug("traceback of the failed user scan", exc_info=True)
+    except Exception as exc:
+        failure = describe_failure(exc, "user scan", app.name)
     else:
         finished = clock()
         if users.up is False:
@@ -93,7 +76,8 @@ async def scan_once(
         return
     # A state removed by a reload while this ran is no longer read: recording is harmless.
     finished = clock()
-    users.up, users.last_error = False, f"{reason}: {message}"
+    reason, retry_after = failure.reason, failure.retry_after
+    users.up, users.last_error = False, f"{reason}: {failure.message}"
     state.failures[reason] += 1
     users.consecutive_failures += 1
     users.last_attempt, users.last_duration = finished, finished - started
