@@ -17,6 +17,7 @@ from exporter import __version__
 from exporter.collector import LicenseCollector
 from exporter.config import ConfigError, load_config
 from exporter.demo import demo_config, start_demo_simulator
+from exporter.exposition import IncrementalRenderer
 from exporter.logs import LEVELS, setup_logging
 from exporter.poller import Poller
 from exporter.runtime import Runtime
@@ -111,13 +112,12 @@ async def run(args: argparse.Namespace) -> int:
         config = load_config(config_path)
     poller = Poller(select(config, args.shard))
     runtime = Runtime(poller, config_path, lifecycle=args.lifecycle, shard=args.shard)
+    collector = LicenseCollector(lambda: poller.states, reload_status=lambda: runtime.reload_status)
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(
-        LicenseCollector(lambda: poller.states, reload_status=lambda: runtime.reload_status)
-    )
+    registry.register(collector)  # alone: IncrementalRenderer renders exactly this registry
     host, port = args.listen
     runner = await serve(
-        make_app(runtime, registry, web_config),
+        make_app(runtime, registry, web_config, IncrementalRenderer(collector)),
         host,
         port,
         server_ssl_context(tls) if tls else None,

@@ -22,10 +22,36 @@ class ReloadStatus:
     last_success: float
 
 
-def _family(spec: m.MetricSpec) -> GaugeMetricFamily | CounterMetricFamily:
+Family = GaugeMetricFamily | CounterMetricFamily
+Families = dict[m.MetricSpec, Family]
+
+
+def _family(spec: m.MetricSpec) -> Family:
     if spec.type == "counter":
         return CounterMetricFamily(spec.name, spec.help, labels=spec.labels)
     return GaugeMetricFamily(spec.name, spec.help, labels=spec.labels)
+
+
+def new_families() -> Families:
+    """Every family, empty, in ALL_METRICS order: the order of the exposition."""
+    return {spec: _family(spec) for spec in m.ALL_METRICS}
+
+
+class _OnDemand(Families):
+    """Families made when first used: an application has samples in about half of them."""
+
+    def __missing__(self, spec: m.MetricSpec) -> Family:
+        family = self[spec] = _family(spec)
+        return family
+
+
+_POSITION = {spec: i for i, spec in enumerate(m.ALL_METRICS)}
+# A family with its position in ALL_METRICS, i.e. in the exposition.
+Placed = tuple[int, Metric]
+
+
+def _placed(families: Families) -> list[Placed]:
+    return sorted((_POSITION[spec], family) for spec, family in families.items() if family.samples)
 
 
 def _flag(value: bool | None) -> str:
@@ -50,26 +76,74 @@ class LicenseCollector(Collector):
         self._clock = clock
         self._reload_status = reload_status
 
+    def now(self) -> float:
+        return self._clock()
+
     def collect(self) -> Iterator[Metric]:
         now = self._clock()
-        families = {spec: _family(spec) for spec in m.ALL_METRICS}
+        families = new_families()
         for name, state in sorted(self._states().items()):
-            snapshot = state.fresh_snapshot(now)
-            if snapshot is not None:
-                for product in snapshot.products:
-                    self._add_license(families, name, product)
-            self._add_sync(families, name, state)
-            self._add_users(families, name, state, now)
+            self.add_application(families, name, state, now)
+        self.add_exporter(families)
+        yield from families.values()
+
+    def states(self) -> Mapping[str, AppState]:
+        return self._states()
+
+    def application_families(self, name: str, state: AppState, now: float) -> list[Placed]:
+        """One application's samples: the families it has samples in, placed."""
+        families = _OnDemand()
+        self.add_application(families, name, state, now)
+        return _placed(families)
+
+    def exporter_families(self) -> list[Placed]:
+        """The exporter's own samples: the families it has samples in, placed."""
+        families = _OnDemand()
+        self.add_exporter(families)
+        return _placed(families)
+
+    @staticmethod
+    def fingerprint(state: AppState, now: float) -> tuple[object, ...]:
+        """Everything add_application reads from `state` at `now`: equal fingerprints, equal
+        samples. Kept next to add_application so the two change together (the renderer's tests
+        compare against a full render after changing each field)."""
+        users = state.users
+        return (
+            state.fresh_snapshot(now),
+            state.interval,
+            state.up,
+            state.last_success,
+            state.last_duration,
+            tuple(sorted(state.failures.items())),
+            None
+            if users is None
+            else (
+                users.interval,
+                users.up,
+                users.last_success,
+                users.last_duration,
+                users.fresh_snapshot(now, STALE_FACTOR),
+            ),
+        )
+
+    def add_application(self, families: Families, name: str, state: AppState, now: float) -> None:
+        snapshot = state.fresh_snapshot(now)
+        if snapshot is not None:
+            for product in snapshot.products:
+                self._add_license(families, name, product)
+        self._add_sync(families, name, state)
+        self._add_users(families, name, state, now)
+
+    def add_exporter(self, families: Families) -> None:
         families[m.BUILD_INFO].add_metric([__version__, platform.python_version()], 1)
         if self._reload_status is not None:
             status = self._reload_status()
             families[m.CONFIG_RELOAD_SUCCESSFUL].add_metric([], 1 if status.successful else 0)
             families[m.CONFIG_RELOAD_SUCCESS_TIMESTAMP].add_metric([], status.last_success)
-        yield from families.values()
 
     @staticmethod
     def _add_license(
-        families: dict[m.MetricSpec, GaugeMetricFamily | CounterMetricFamily],
+        families: Families,
         application: str,
         p: ProductLicense,
     ) -> None:
@@ -102,7 +176,7 @@ class LicenseCollector(Collector):
 
     @staticmethod
     def _add_sync(
-        families: dict[m.MetricSpec, GaugeMetricFamily | CounterMetricFamily],
+        families: Families,
         application: str,
         state: AppState,
     ) -> None:
@@ -119,7 +193,7 @@ class LicenseCollector(Collector):
 
     @staticmethod
     def _add_users(
-        families: dict[m.MetricSpec, GaugeMetricFamily | CounterMetricFamily],
+        families: Families,
         application: str,
         state: AppState,
         now: float,

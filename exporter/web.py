@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
-import time
-from collections.abc import Callable
 
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
@@ -14,37 +12,12 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.exposition import choose_encoder
 
 from exporter.config import ConfigError
+from exporter.exposition import Exposition, Renderer, accepts_gzip, registry_renderer
 from exporter.runtime import Runtime
 from exporter.status_page import render_status_page
 from exporter.webconfig import BasicAuth, WebConfig
 
 log = logging.getLogger(__name__)
-
-
-class Exposition:
-    """The rendered exposition, kept until the poller's state changes (or MAX_AGE passes, for
-    what depends on the clock alone, such as dropping stale values).
-
-    Rendering costs about 0.1 ms per sample; concurrent scrapes and HA Prometheus pairs would
-    otherwise each pay it for identical output.
-    """
-
-    MAX_AGE = 5.0
-
-    def __init__(self, registry: CollectorRegistry, runtime: Runtime) -> None:
-        self._registry = registry
-        self._runtime = runtime
-        self._cache: dict[str, tuple[int, float, bytes]] = {}
-
-    def get(self, encoder: Callable[[CollectorRegistry], bytes], content_type: str) -> bytes:
-        generation = self._runtime.poller.generation
-        now = time.monotonic()
-        cached = self._cache.get(content_type)
-        if cached is not None and cached[0] == generation and now - cached[1] < self.MAX_AGE:
-            return cached[2]
-        body = encoder(self._registry)
-        self._cache[content_type] = (generation, now, body)
-        return body
 
 
 RUNTIME: web.AppKey[Runtime] = web.AppKey("runtime", Runtime)
@@ -56,11 +29,12 @@ MAX_REQUEST_BODY = 64 * 1024
 
 async def metrics(request: web.Request) -> web.Response:
     encoder, content_type = choose_encoder(request.headers.get("Accept", ""))
-    body = request.app[EXPOSITION].get(encoder, content_type)
-    response = web.Response(body=body, headers={"Content-Type": content_type})
-    if "gzip" in request.headers.get("Accept-Encoding", ""):
-        response.enable_compression()
-    return response
+    gzipped = accepts_gzip(request.headers.get("Accept-Encoding", ""))
+    body = request.app[EXPOSITION].get(encoder, content_type, gzipped=gzipped)
+    headers = {"Content-Type": content_type, "Vary": "Accept-Encoding"}
+    if gzipped:
+        headers["Content-Encoding"] = "gzip"
+    return web.Response(body=body, headers=headers)
 
 
 async def status(request: web.Request) -> web.Response:
@@ -104,15 +78,22 @@ async def limit_body(request: web.Request, handler: Handler) -> web.StreamRespon
 
 
 def make_app(
-    runtime: Runtime, registry: CollectorRegistry, web_config: WebConfig | None = None
+    runtime: Runtime,
+    registry: CollectorRegistry,
+    web_config: WebConfig | None = None,
+    renderer: Renderer | None = None,
 ) -> web.Application:
+    """`renderer` renders /metrics (exposition.IncrementalRenderer for the exporter's own
+    registry); without one, prometheus_client renders `registry` in full each time."""
     middlewares: list[Middleware] = [limit_body]
     if web_config is not None and web_config.basic_auth_users:
         middlewares.insert(0, BasicAuth(web_config.basic_auth_users).middleware)
     app = web.Application(client_max_size=MAX_REQUEST_BODY, middlewares=middlewares)
     app[RUNTIME] = runtime
     app[REGISTRY] = registry
-    app[EXPOSITION] = Exposition(registry, runtime)
+    app[EXPOSITION] = Exposition(
+        renderer or registry_renderer(registry), lambda: runtime.poller.generation
+    )
     app.router.add_get("/", status)
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/-/healthy", healthy)

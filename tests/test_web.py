@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 import pytest
 import yaml
 from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client import CollectorRegistry
+from prometheus_client.exposition import choose_encoder
 
 from exporter.collector import LicenseCollector
 from exporter.config import Application
+from exporter.exposition import IncrementalRenderer
 from exporter.http import LinkClient
 from exporter.model import ProductLicense, Snapshot, SourceError
 from exporter.poller import Poller
@@ -148,3 +151,44 @@ async def test_exposition_is_rendered_once_per_state_change(setup) -> None:  # t
     assert calls == 2 and 'seats_used{application="good"' in body
     await client.get("/metrics", headers={"Accept": "application/openmetrics-text"})
     assert calls == 3  # each format has its own cached body
+
+
+async def test_gzip_when_accepted_and_only_then(setup) -> None:  # type: ignore[no-untyped-def]
+    client, runtime, _ = setup
+    await runtime.poller.run_due()
+    plain = await client.get("/metrics", headers={"Accept-Encoding": "identity"})
+    assert "Content-Encoding" not in plain.headers
+    assert plain.headers["Vary"] == "Accept-Encoding"
+    text = await plain.read()
+    zipped = await client.get(
+        "/metrics", headers={"Accept-Encoding": "gzip, deflate"}, auto_decompress=False
+    )
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(await zipped.read()) == text
+    refused = await client.get("/metrics", headers={"Accept-Encoding": "gzip;q=0"})
+    assert "Content-Encoding" not in refused.headers and await refused.read() == text
+
+
+@pytest.mark.parametrize("accept", ["", "application/openmetrics-text"])
+async def test_incremental_renderer_serves_the_registry_exactly(
+    tmp_path: Path, accept: str
+) -> None:
+    config = make_config(app_dict("good"), app_dict("bad"), app_dict("third"))
+    poller = Poller(config, sources={"jira": fake_fetch})
+    runtime = Runtime(poller, None)
+    collector = LicenseCollector(lambda: poller.states, reload_status=lambda: runtime.reload_status)
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(collector)
+    client = TestClient(
+        TestServer(make_app(runtime, registry, None, IncrementalRenderer(collector)))
+    )
+    await client.start_server()
+    try:
+        encoder, _ = choose_encoder(accept)
+        for _ in range(2):  # before the first sync, then after it
+            body = await (await client.get("/metrics", headers={"Accept": accept})).read()
+            assert body == encoder(registry)
+            await poller.run_due()
+    finally:
+        await client.close()
+        await poller.close()

@@ -1,0 +1,201 @@
+"""The incremental renderer gives byte for byte what prometheus_client renders, and the
+exposition cache serves one body (and one gzip of it) per state change."""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Callable
+from dataclasses import replace
+
+import pytest
+from prometheus_client import CollectorRegistry
+from prometheus_client.core import Metric
+from prometheus_client.exposition import choose_encoder
+from prometheus_client.openmetrics.exposition import CONTENT_TYPE_LATEST as OM_TYPE
+
+from exporter.collector import LicenseCollector, ReloadStatus
+from exporter.exposition import Encoder, Exposition, IncrementalRenderer, accepts_gzip
+from exporter.model import ProductLicense, ProductUsers, Snapshot, UsersSnapshot
+from exporter.poller import AppState
+from tests.test_collector import NOW, state, users_state
+
+TEXT = choose_encoder("")
+OPENMETRICS = choose_encoder(OM_TYPE)
+FORMATS = [pytest.param(TEXT, id="text"), pytest.param(OPENMETRICS, id="openmetrics")]
+
+
+class Rig:
+    """States, a clock and a reload status behind one collector, registry and renderer."""
+
+    def __init__(self, *states: AppState) -> None:
+        self.states = {s.app.name: s for s in states}
+        self.now = NOW
+        self.reload = ReloadStatus(True, NOW - 100)
+        self.collector = LicenseCollector(
+            lambda: self.states, clock=lambda: self.now, reload_status=lambda: self.reload
+        )
+        self.registry = CollectorRegistry(auto_describe=False)
+        self.registry.register(self.collector)
+        self.renderer = IncrementalRenderer(self.collector)
+
+    def check(self, fmt: tuple[Encoder, str]) -> bytes:
+        encoder, content_type = fmt
+        incremental = self.renderer(encoder, content_type)
+        assert incremental.decode() == encoder(self.registry).decode()
+        return incremental
+
+
+def jira(name: str, used: int = 95) -> AppState:
+    return state(
+        name,
+        "jira",
+        ProductLicense("jira-software", used, 100, 100 - used, expiry=NOW + 86400),
+        ProductLicense("jira-core", 3, None, None, license_type="COMMERCIAL", evaluation=False),
+    )
+
+
+def bitbucket(name: str) -> AppState:
+    users = UsersSnapshot(
+        (ProductUsers("bitbucket", 40, 3, (("30d", 11), ("90d", 5)), (('o"d\\\nx', 1.6e9),)),)
+    )
+    return state(
+        name, "bitbucket", ProductLicense("bitbucket", 40, 50, 10), users=users_state(users)
+    )
+
+
+def rig() -> Rig:
+    return Rig(jira("jira-b"), bitbucket("bb"), jira("jira-a", 12))
+
+
+# Every field the collector reads, changed in place without telling anyone but the clock.
+MUTATIONS: dict[str, Callable[[Rig], object]] = {
+    "snapshot": lambda r: setattr(
+        r.states["jira-a"], "snapshot", Snapshot((ProductLicense("jira-software", 13, 100, 87),))
+    ),
+    "interval": lambda r: setattr(r.states["jira-a"], "interval", 120.0),
+    "up": lambda r: setattr(r.states["jira-a"], "up", False),
+    "up_unknown": lambda r: setattr(r.states["jira-a"], "up", None),
+    "last_success": lambda r: setattr(r.states["jira-a"], "last_success", NOW - 5),
+    "last_duration": lambda r: setattr(r.states["jira-a"], "last_duration", 0.5),
+    "failures": lambda r: r.states["jira-a"].failures.update(["http_5xx"]),
+    "users_interval": lambda r: setattr(r.states["bb"].users, "interval", 7200.0),
+    "users_up": lambda r: setattr(r.states["bb"].users, "up", False),
+    "users_last_success": lambda r: setattr(r.states["bb"].users, "last_success", NOW - 1),
+    "users_last_duration": lambda r: setattr(r.states["bb"].users, "last_duration", 1.5),
+    "users_snapshot": lambda r: setattr(
+        r.states["bb"].users, "snapshot", UsersSnapshot((ProductUsers("bitbucket", 1, 1, ()),))
+    ),
+    "users_gone": lambda r: setattr(r.states["bb"], "users", None),
+    "stale_seats": lambda r: setattr(r, "now", NOW + 3 * 60 + 1),
+    "stale_users": lambda r: setattr(r, "now", NOW + 3 * 3600 + 1),
+    "reload_failed": lambda r: setattr(r, "reload", ReloadStatus(False, NOW - 100)),
+    "app_removed": lambda r: r.states.pop("jira-b"),
+    "app_added": lambda r: r.states.update({"crowd": state("crowd", "crowd")}),
+}
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("mutation", MUTATIONS)
+def test_renders_what_prometheus_client_renders_after_each_change(
+    fmt: tuple[Encoder, str], mutation: str
+) -> None:
+    r = rig()
+    before = r.check(fmt)
+    MUTATIONS[mutation](r)
+    after = r.check(fmt)
+    assert after != before  # the change is visible, not served from a stale chunk
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_no_applications_and_awkward_label_values(fmt: tuple[Encoder, str]) -> None:
+    r = Rig()
+    r.check(fmt)
+    odd = state("odd", "jira", ProductLicense('# HELP x\n# TYPE x gauge\n"}', 1, 2, 1))
+    r.states["odd"] = odd
+    r.check(fmt)
+
+
+def test_formats_only_the_applications_that_changed(monkeypatch: pytest.MonkeyPatch) -> None:
+    r = rig()
+    formatted: list[str] = []
+    original = r.collector.application_families
+
+    def counting(name: str, s: AppState, now: float) -> list[Metric]:
+        formatted.append(name)
+        return original(name, s, now)
+
+    monkeypatch.setattr(r.collector, "application_families", counting)
+    r.check(TEXT)
+    assert sorted(formatted) == ["bb", "jira-a", "jira-b"]
+    formatted.clear()
+    r.check(TEXT)
+    assert formatted == []
+    r.states["jira-b"].last_duration = 9.0
+    r.check(TEXT)
+    assert formatted == ["jira-b"]
+    formatted.clear()
+    r.check(OPENMETRICS)  # another format: its own lines, once
+    r.check(OPENMETRICS)
+    assert sorted(formatted) == ["bb", "jira-a", "jira-b"]
+    formatted.clear()
+    r.check(TEXT)  # the text chunks survived the OpenMetrics render
+    assert formatted == []
+
+
+def test_a_replaced_state_object_with_equal_content_renders_the_same() -> None:
+    r = rig()
+    first = r.check(TEXT)
+    old = r.states["jira-a"]
+    r.states["jira-a"] = replace(old, failures=old.failures.copy())
+    assert r.check(TEXT) == first
+
+
+class Counter:
+    def __init__(self) -> None:
+        self.renders = 0
+        self.generation = 0
+        self.clock = 0.0
+
+    def render(self, encoder: Encoder, content_type: str) -> bytes:
+        self.renders += 1
+        return f"{content_type} {self.generation} {self.renders}\n".encode() * 50
+
+
+def test_exposition_renders_once_per_generation_and_format_and_gzips_once() -> None:
+    c = Counter()
+    exposition = Exposition(c.render, lambda: c.generation, lambda: c.clock)
+    encoder, content_type = TEXT
+    plain = exposition.get(encoder, content_type)
+    zipped = exposition.get(encoder, content_type, gzipped=True)
+    assert gzip.decompress(zipped) == plain and len(zipped) < len(plain)
+    assert exposition.get(encoder, content_type, gzipped=True) is zipped
+    assert c.renders == 1
+    exposition.get(*OPENMETRICS)
+    assert c.renders == 2
+    c.generation += 1
+    changed = exposition.get(encoder, content_type, gzipped=True)
+    assert c.renders == 3 and gzip.decompress(changed) != plain
+    c.clock += Exposition.MAX_AGE  # nothing changed, but staleness depends on the clock
+    exposition.get(encoder, content_type)
+    assert c.renders == 4
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("gzip", True),
+        ("gzip, deflate, br", True),
+        ("deflate, GZIP;q=0.5", True),
+        ("x-gzip", True),
+        ("*", True),
+        ("gzip;q=0", False),
+        ("gzip;q=0.000", False),
+        ("*;q=1, gzip;q=0", False),
+        ("gzip;q=nonsense", False),
+        ("deflate, br", False),
+        ("identity", False),
+        ("", False),
+    ],
+)
+def test_accepts_gzip(header: str, expected: bool) -> None:
+    assert accepts_gzip(header) is expected
