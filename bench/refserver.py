@@ -3,9 +3,9 @@ prometheus_client Gauges instead of the LicenseCollector.
 
     python bench/refserver.py SAMPLES.json 127.0.0.1:PORT
 
-/metrics renders the Gauge registry on every request (like the exporter does); /cached serves
-the same exposition rendered once at start-up, through the same stack: what a cache of the
-rendered exposition would cost per scrape.
+/metrics renders the Gauge registry on every request (what an exporter without a cache does:
+a middleware tells the app's per-state cache that the state changed); /cached serves the same
+exposition rendered once at start-up, through the same stack: what a cache hit costs.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pathlib import Path
 sys.path.append(str(Path(__file__).resolve().parents[1]))
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 
 from bench.reference import build_registry
@@ -32,12 +33,19 @@ async def main(samples: Path, listen: str) -> None:
     registry = build_registry(json.loads(samples.read_text()))
     runtime = Runtime(Poller(parse_config({})), None)
     app = make_app(runtime, registry)
+
+    @web.middleware
+    async def render_every_time(request: web.Request, handler: Handler) -> web.StreamResponse:
+        runtime.poller.touch()
+        return await handler(request)
+
+    app.middlewares.append(render_every_time)
     cached = generate_latest(registry)
 
     async def serve_cached(request: web.Request) -> web.Response:
         response = web.Response(body=cached, headers={"Content-Type": CONTENT_TYPE_LATEST})
         if "gzip" in request.headers.get("Accept-Encoding", ""):
-            response.enable_compression()
+            response.enable_compression()  # per request, as the reference /metrics does
         return response
 
     app.router.add_get("/cached", serve_cached)

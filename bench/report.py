@@ -287,14 +287,23 @@ def scrape_section(r: Results) -> list[str]:
         f"{r.render_samples} samples): `generate_latest()` of the exporter's registry "
         "(LicenseCollector on a private registry) vs the same samples as plain "
         f"`Gauge`s on a private registry ({'identical' if r.identical_samples else 'DIFFERENT'}"
-        " sample lines).",
+        " sample lines). /metrics itself uses `exposition.IncrementalRenderer`, which formats "
+        "an application's samples again only when its state changed (byte for byte the same "
+        "output): `one changed` is its cost after a sync, `none changed` its cost when the "
+        "body's 5 s cache runs out.",
         "",
+    ]
+    renders = [("exporter, generate_latest(registry)", ex), ("reference Gauges", ref)]
+    renders += [
+        (f"exporter /metrics, {name}", r.render[name])
+        for name in ("one changed", "none changed")
+        if name in r.render
     ]
     out += _table(
         ["render", "calls", "p50 ms", "p99 ms", "mean ms", "bytes"],
         [
             [name, str(x.count), _f(x.p50_ms), _f(x.p99_ms), _f(x.mean_ms), str(x.body_bytes)]
-            for name, x in (("exporter", ex), ("reference Gauges", ref))
+            for name, x in renders
         ],
     )
     out += ["", f"Render ratio exporter / reference (p50): **{_f(ratio)}**.", ""]
@@ -302,11 +311,15 @@ def scrape_section(r: Results) -> list[str]:
     out += [
         f"**b) Over HTTP** (N = {r.http_n}, {h.samples} samples): the real exporter process "
         "(CLI) vs a reference process serving the same samples as Gauges through the same "
-        "aiohttp app and handler (`exporter.web.make_app`, `bench/refserver.py`); `/cached` "
-        "on the reference process serves the exposition rendered once (the cost of a "
-        "cache hit). Client: this process, raw HTTP/1.1 keep-alive, text format 0.0.4; "
-        "`concurrent x4` = 4 connections in parallel. The process also exposes its user-scan "
-        "series (where this version has them), which the in-process render above leaves out.",
+        "aiohttp app and handler (`exporter.web.make_app`, `bench/refserver.py`), rendering "
+        "on every request; `/cached` on the reference process serves the exposition rendered "
+        "once (the cost of a cache hit). Nothing re-syncs during the series (5m interval), so "
+        "the exporter serves its cached body and renders again when the cache's 5 s run out; "
+        "the goal below adds the render after a sync (a above), and `bench/load.py` measures "
+        "scrapes while syncs run. Client: this process, raw HTTP/1.1 keep-alive, text format "
+        "0.0.4; `concurrent x4` = 4 connections in parallel. The process also exposes its "
+        "user-scan series (where this version has them), which the in-process render above "
+        "leaves out.",
         "",
     ]
     rows = []
@@ -341,12 +354,16 @@ def scrape_section(r: Results) -> list[str]:
     out += ["", f"Other processes meanwhile (cores): {others}."]
     seq = h.exporter["sequential"]
     http_ratio = seq.p50_ms / h.reference["sequential"].p50_ms
+    # A scrape right after a sync pays the served p99 and the render of one change.
+    after_sync = r.render.get("one changed")
+    worst = seq.p99_ms + (after_sync.p99_ms if after_sync else 0.0)
     out += [
         "",
         f"Goal ≤ {SCRAPE_GOAL} x reference: render {_f(ratio)}, HTTP sequential p50 "
         f"{_f(http_ratio)} → {_verdict(max(ratio, http_ratio) <= SCRAPE_GOAL)}. "
-        f"Goal p99 < {P99_GOAL_MS:g} ms (HTTP, sequential): {_f(seq.p99_ms)} ms → "
-        f"{_verdict(seq.p99_ms < P99_GOAL_MS)}.",
+        f"Goal p99 < {P99_GOAL_MS:g} ms (HTTP, sequential): served p99 {_f(seq.p99_ms)} ms"
+        + (f" + render after a sync p99 {_f(after_sync.p99_ms)} ms" if after_sync else "")
+        + f" = {_f(worst)} ms → {_verdict(worst < P99_GOAL_MS)}.",
     ]
     return out
 

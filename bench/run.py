@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import itertools
 import sys
 import time
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ sys.path.insert(0, str(snapshot()))
 SNAPSHOT_AT = time.strftime("%H:%M:%S")
 
 from prometheus_client import CollectorRegistry, generate_latest  # noqa: E402
+from prometheus_client.exposition import choose_encoder  # noqa: E402
 
 from bench import findings, realproc  # noqa: E402
 from bench.measure import Cost, Meter  # noqa: E402
@@ -37,6 +39,7 @@ from bench.scrape import Latency, time_renders  # noqa: E402
 from bench.syncround import SyncBench, SyncRow, sniffio_cached, verify_urls, warm_up  # noqa: E402
 from bench.workload import LATENCY_MS, App, apps  # noqa: E402
 from exporter.collector import LicenseCollector, ReloadStatus  # noqa: E402
+from exporter.exposition import IncrementalRenderer  # noqa: E402
 from exporter.poller import AppState  # noqa: E402
 
 # Everything is imported: give this process the sys.path of `python -m exporter` (the copy,
@@ -199,10 +202,26 @@ def render_section(
     reference = build_registry(families_from_exposition(exposition.decode()))
     lines = sample_lines(exposition)
     identical = lines == sample_lines(generate_latest(reference))
+    # What /metrics really does: the incremental renderer, after one sync ended (one
+    # application's state changed) and with nothing changed (a re-render at MAX_AGE).
+    collector = LicenseCollector(lambda: states, reload_status=lambda: ReloadStatus(True, now))
+    incremental = IncrementalRenderer(collector)
+    text = choose_encoder("")
+    if incremental(*text) != exposition:
+        raise RuntimeError("the incremental renderer differs from generate_latest")
+    names = itertools.cycle(sorted(states))
+
+    def one_changed() -> bytes:
+        state = states[next(names)]
+        state.last_duration = (state.last_duration or 0.0) + 0.001
+        return incremental(*text)
+
     results = time_renders(
         {
             "exporter": lambda: generate_latest(registry),
             "reference": lambda: generate_latest(reference),
+            "one changed": one_changed,
+            "none changed": lambda: incremental(*text),
         },
         plan.render_calls,
         30,
