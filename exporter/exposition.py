@@ -12,15 +12,20 @@ gives; the tests hold it to that.
 from __future__ import annotations
 
 import gzip
+import logging
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry
 from prometheus_client.core import Metric
+from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 
 from exporter.collector import LicenseCollector, Placed, new_families
+
+log = logging.getLogger(__name__)
 
 Encoder = Callable[[Collector], bytes]
 # Formatted sample lines, by the position of their family in the exposition.
@@ -31,6 +36,10 @@ Renderer = Callable[[Encoder, str], bytes]
 # 16 ms for 1000 applications); it is paid once per state change, and with 1000 applications
 # several changes a second are common.
 GZIP_LEVEL = 1
+# Formats kept rendered. prometheus_client copies the version asked for in Accept into the
+# content type (e.g. `version=9.9.9`), so a client could otherwise make every request a new
+# format, each cached for good. Prometheus and curl use two.
+MAX_FORMATS = 4
 
 
 class _Families(Collector):
@@ -86,14 +95,31 @@ class IncrementalRenderer:
 
     def __init__(self, collector: LicenseCollector) -> None:
         self._collector = collector
-        self._layouts: dict[str, _Layout] = {}
+        # Most recently used last; at most MAX_FORMATS (see there).
+        self._layouts: OrderedDict[str, _Layout] = OrderedDict()
         # (content type, application) -> (fingerprint, its sample lines)
         self._chunks: dict[tuple[str, str], tuple[tuple[object, ...], Chunk]] = {}
 
     def __call__(self, encoder: Encoder, content_type: str) -> bytes:
+        try:
+            return self._render(encoder, content_type)
+        except ValueError as exc:
+            # Only a prometheus_client whose output we do not know how to split gets here.
+            log.error("incremental render failed, rendering everything: %s", exc)
+            self._layouts.pop(content_type, None)
+            return encoder(self._collector)
+
+    def _layout(self, encoder: Encoder, content_type: str) -> _Layout:
         layout = self._layouts.get(content_type)
         if layout is None:
             layout = self._layouts[content_type] = _Layout.of(encoder)
+            while len(self._layouts) > MAX_FORMATS:
+                self._layouts.popitem(last=False)
+        self._layouts.move_to_end(content_type)
+        return layout
+
+    def _render(self, encoder: Encoder, content_type: str) -> bytes:
+        layout = self._layout(encoder, content_type)
         collector = self._collector
         states = collector.states()
         now = collector.now()
@@ -109,9 +135,9 @@ class IncrementalRenderer:
             chunks[key] = cached
             _append(columns, cached[1])
         _append(columns, layout.render(encoder, collector.exporter_families()))
-        # Keep the other formats' chunks; drop only the applications that are gone.
+        # Keep the other formats' chunks; drop those of applications and formats now gone.
         for key, value in self._chunks.items():
-            if key[0] != content_type and key[1] in states:
+            if key[0] != content_type and key[0] in self._layouts and key[1] in states:
                 chunks.setdefault(key, value)
         self._chunks = chunks
         return ("".join("".join(column) for column in columns) + layout.trailer).encode()
@@ -153,7 +179,7 @@ class Exposition:
         self._render = render
         self._generation = generation
         self._monotonic = monotonic
-        self._bodies: dict[str, _Body] = {}
+        self._bodies: OrderedDict[str, _Body] = OrderedDict()  # at most MAX_FORMATS
 
     def get(self, encoder: Encoder, content_type: str, *, gzipped: bool = False) -> bytes:
         generation, now = self._generation(), self._monotonic()
@@ -161,6 +187,9 @@ class Exposition:
         if body is None or body.generation != generation or now - body.rendered_at >= self.MAX_AGE:
             body = _Body(generation, now, self._render(encoder, content_type))
             self._bodies[content_type] = body
+            while len(self._bodies) > MAX_FORMATS:
+                self._bodies.popitem(last=False)
+        self._bodies.move_to_end(content_type)
         if not gzipped:
             return body.identity
         if body.gzipped is None:
@@ -181,5 +210,14 @@ def accepts_gzip(accept_encoding: str) -> bool:
                     q = float(value)
                 except ValueError:
                     q = 0.0
-        allowed[coding.strip().lower()] = q > 0
+        allowed[coding.strip().lower()] = 0 < q <= 1  # a q outside 0-1 is invalid: refused
     return allowed.get("gzip", allowed.get("x-gzip", allowed.get("*", False)))
+
+
+def negotiate(accept: str) -> tuple[Encoder, str]:
+    """prometheus_client's choice of format for an Accept header; the text format when the
+    header confuses it (`version=1.x` raises TypeError in prometheus_client 0.26)."""
+    try:
+        return choose_encoder(accept)
+    except (TypeError, ValueError):
+        return choose_encoder("")

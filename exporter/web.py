@@ -9,10 +9,15 @@ import ssl
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 from prometheus_client import CollectorRegistry
-from prometheus_client.exposition import choose_encoder
 
 from exporter.config import ConfigError
-from exporter.exposition import Exposition, Renderer, accepts_gzip, registry_renderer
+from exporter.exposition import (
+    Exposition,
+    Renderer,
+    accepts_gzip,
+    negotiate,
+    registry_renderer,
+)
 from exporter.runtime import Runtime
 from exporter.status_page import render_status_page
 from exporter.webconfig import BasicAuth, WebConfig
@@ -28,10 +33,10 @@ MAX_REQUEST_BODY = 64 * 1024
 
 
 async def metrics(request: web.Request) -> web.Response:
-    encoder, content_type = choose_encoder(request.headers.get("Accept", ""))
+    encoder, content_type = negotiate(request.headers.get("Accept", ""))
     gzipped = accepts_gzip(request.headers.get("Accept-Encoding", ""))
     body = request.app[EXPOSITION].get(encoder, content_type, gzipped=gzipped)
-    headers = {"Content-Type": content_type, "Vary": "Accept-Encoding"}
+    headers = {"Content-Type": content_type, "Vary": "Accept, Accept-Encoding"}
     if gzipped:
         headers["Content-Encoding"] = "gzip"
     return web.Response(body=body, headers=headers)

@@ -14,7 +14,13 @@ from prometheus_client.exposition import choose_encoder
 from prometheus_client.openmetrics.exposition import CONTENT_TYPE_LATEST as OM_TYPE
 
 from exporter.collector import LicenseCollector, ReloadStatus
-from exporter.exposition import Encoder, Exposition, IncrementalRenderer, accepts_gzip
+from exporter.exposition import (
+    MAX_FORMATS,
+    Encoder,
+    Exposition,
+    IncrementalRenderer,
+    accepts_gzip,
+)
 from exporter.model import ProductLicense, ProductUsers, Snapshot, UsersSnapshot
 from exporter.poller import AppState
 from tests.test_collector import NOW, state, users_state
@@ -142,6 +148,40 @@ def test_formats_only_the_applications_that_changed(monkeypatch: pytest.MonkeyPa
     assert formatted == []
 
 
+def test_formats_asked_for_are_bounded() -> None:
+    """prometheus_client echoes any version from Accept into the content type: a client
+    asking for a new one each time must not grow the caches for good."""
+    r = rig()
+    encoder = OPENMETRICS[0]
+    for i in range(3 * MAX_FORMATS):
+        r.renderer(encoder, f"application/openmetrics-text; version=1.0.{i}")
+    assert len(r.renderer._layouts) == MAX_FORMATS
+    formats = {content_type for content_type, _ in r.renderer._chunks}
+    assert len(formats) == MAX_FORMATS
+    r.check(TEXT)  # and the text format still renders exactly
+
+    c = Counter()
+    exposition = Exposition(c.render, lambda: c.generation, lambda: c.clock)
+    for i in range(3 * MAX_FORMATS):
+        exposition.get(encoder, f"type {i}")
+    assert len(exposition._bodies) == MAX_FORMATS
+    exposition.get(encoder, f"type {3 * MAX_FORMATS - 1}")  # the newest is still cached
+    assert c.renders == 3 * MAX_FORMATS
+
+
+def test_output_it_cannot_split_falls_back_to_a_full_render(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    r = rig()
+
+    def unsplittable(self: object, encoder: Encoder, placed: object) -> object:
+        raise ValueError("exposition out of order at '# HELP x'")
+
+    monkeypatch.setattr("exporter.exposition._Layout.render", unsplittable)
+    assert r.renderer(*TEXT) == TEXT[0](r.registry)
+    assert "incremental render failed, rendering everything" in caplog.text
+
+
 def test_a_replaced_state_object_with_equal_content_renders_the_same() -> None:
     r = rig()
     first = r.check(TEXT)
@@ -192,6 +232,9 @@ def test_exposition_renders_once_per_generation_and_format_and_gzips_once() -> N
         ("gzip;q=0.000", False),
         ("*;q=1, gzip;q=0", False),
         ("gzip;q=nonsense", False),
+        ("gzip;q=2", False),
+        ("gzip;q=inf", False),
+        (" GZip ; Q=0.1 ", True),
         ("deflate, br", False),
         ("identity", False),
         ("", False),

@@ -158,7 +158,7 @@ async def test_gzip_when_accepted_and_only_then(setup) -> None:  # type: ignore[
     await runtime.poller.run_due()
     plain = await client.get("/metrics", headers={"Accept-Encoding": "identity"})
     assert "Content-Encoding" not in plain.headers
-    assert plain.headers["Vary"] == "Accept-Encoding"
+    assert plain.headers["Vary"] == "Accept, Accept-Encoding"
     text = await plain.read()
     zipped = await client.get(
         "/metrics", headers={"Accept-Encoding": "gzip, deflate"}, auto_decompress=False
@@ -192,3 +192,21 @@ async def test_incremental_renderer_serves_the_registry_exactly(
     finally:
         await client.close()
         await poller.close()
+
+
+@pytest.mark.parametrize(
+    ("accept", "content_type"),
+    [
+        ("application/openmetrics-text; version=1.x", "text/plain; version=0.0.4"),
+        ("application/openmetrics-text; version=1.0.0", "application/openmetrics-text"),
+    ],
+)
+async def test_an_accept_header_prometheus_client_cannot_read_gets_text(
+    setup,  # type: ignore[no-untyped-def]
+    accept: str,
+    content_type: str,
+) -> None:
+    client, _, _ = setup
+    response = await client.get("/metrics", headers={"Accept": accept})
+    assert response.status == 200
+    assert response.headers["Content-Type"].startswith(content_type)
