@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 Encoder = Callable[[Collector], bytes]
 # Formatted sample lines, by the position of their family in the exposition.
-Chunk = tuple[tuple[int, str], ...]
+Chunk = tuple[tuple[int, bytes], ...]
 # Renders the whole body in one format: (encoder, content type) -> body.
 Renderer = Callable[[Encoder, str], bytes]
 # Level 6 (gzip's default) takes twice as long as level 1 for a body 15-20 % smaller (7 ms vs
@@ -52,16 +52,20 @@ class _Families(Collector):
 
 @dataclass(frozen=True)
 class _Layout:
-    """One format's fixed text: a header per family (HELP, TYPE), and what ends the body."""
+    """One format's fixed text: a header per family (HELP, TYPE), and what ends the body.
 
-    headers: tuple[str, ...]
-    trailer: str
+    Kept as bytes, as the encoders give them: the body is joined from bytes without a str
+    copy of it (1.2 MB at 1000 applications), which is most of a render's memory peak.
+    """
+
+    headers: tuple[bytes, ...]
+    trailer: bytes
 
     @classmethod
     def of(cls, encoder: Encoder) -> _Layout:
-        trailer = encoder(_Families(())).decode()  # "" in text 0.0.4, "# EOF\n" in OpenMetrics
+        trailer = encoder(_Families(()))  # "" in text 0.0.4, "# EOF\n" in OpenMetrics
         headers = tuple(
-            encoder(_Families((family,))).decode().removesuffix(trailer)
+            encoder(_Families((family,))).removesuffix(trailer)
             for family in new_families().values()
         )
         return cls(headers, trailer)
@@ -71,7 +75,7 @@ class _Layout:
 
         Headers start with '#' and no sample line does, so each header is found exactly.
         """
-        text = encoder(_Families(family for _, family in placed)).decode()
+        text = encoder(_Families(family for _, family in placed))
         positions = [position for position, _ in placed]
         headers = [self.headers[position] for position in positions]
         parts = []
@@ -124,7 +128,7 @@ class IncrementalRenderer:
         states = collector.states()
         now = collector.now()
         chunks: dict[tuple[str, str], tuple[tuple[object, ...], Chunk]] = {}
-        columns: list[list[str]] = [[header] for header in layout.headers]
+        columns: list[list[bytes]] = [[header] for header in layout.headers]
         for name, state in sorted(states.items()):
             key = (content_type, name)
             fingerprint = collector.fingerprint(state, now)
@@ -140,10 +144,11 @@ class IncrementalRenderer:
             if key[0] != content_type and key[0] in self._layouts and key[1] in states:
                 chunks.setdefault(key, value)
         self._chunks = chunks
-        return ("".join("".join(column) for column in columns) + layout.trailer).encode()
+        columns.append([layout.trailer])
+        return b"".join([part for column in columns for part in column])
 
 
-def _append(columns: list[list[str]], chunk: Chunk) -> None:
+def _append(columns: list[list[bytes]], chunk: Chunk) -> None:
     for position, lines in chunk:
         columns[position].append(lines)
 
