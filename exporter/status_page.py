@@ -44,11 +44,13 @@ color:#fff;background:var(--muted)}
 .badge.ok{background:var(--ok)}.badge.fail{background:var(--fail)}
 code.error{display:block;margin-top:.3em;color:var(--fail);white-space:pre-wrap;
 word-break:break-word;font-size:.85em;max-width:28em}
-.seats{display:grid;grid-template-columns:max-content max-content 6em 2.5em;
+.seats{display:grid;grid-template-columns:max-content max-content 5em 2.5em;
 gap:.15em .6em;align-items:center;font-variant-numeric:tabular-nums;white-space:nowrap}
 .seats .n{text-align:right}
 tbody td:first-child{white-space:nowrap;font-weight:600}td.nowrap{white-space:nowrap}
 td.url{min-width:10em}
+.users{font-size:.88em;margin-top:.45em;padding-top:.35em;border-top:1px dotted var(--line)}
+.users span{white-space:nowrap}
 .bar{height:.7em;background:#e8eaed;border-radius:.35em;overflow:hidden}
 .bar span{display:block;height:100%;background:var(--ok)}
 .bar span.warn{background:var(--warn)}.bar span.fail{background:var(--fail)}
@@ -158,8 +160,43 @@ def _row(state: AppState, now: float) -> str:
         f"<tr><td>{escape(state.app.name)}</td><td class=nowrap>{escape(state.app.type)}</td>"
         f'<td class=url><a href="{url}" rel="noreferrer">{shown}</a></td>'
         f"<td class=nowrap>{_last_sync(state, now)}</td><td class=num>{duration}</td>"
-        f"<td>{_result(state)}</td><td>{_seats(state, now)}</td></tr>"
+        f"<td>{_result(state)}</td><td>{_seats(state, now)}{_users(state, now)}</td></tr>"
     )
+
+
+def _users(state: AppState, now: float) -> str:
+    """Under the seats, for types with user scans: per product, the licensed users inactive
+    for each configured period and those never active (the seats an admin could reclaim),
+    and how the scan went."""
+    users = state.users
+    if users is None:
+        return ""
+    if users.up is None:
+        waiting = "first scan running" if users.in_flight else "first scan pending"
+        waiting = waiting if state.up else "waits for a successful sync"
+        return f'<div class="users sub">Inactive users: {waiting}</div>'
+    parts = []
+    if users.up is False:
+        parts.append(
+            'User scan <span class="badge fail">failure</span>'
+            f'<code class="error">{escape(users.last_error or "")}</code>'
+        )
+    snapshot = users.fresh_snapshot(now, STALE_FACTOR)
+    if snapshot is not None and not snapshot.products:
+        # E.g. Confluence before 9.3, which has no listing of users' activity.
+        parts.append('<div class="sub">No user activity data from this version.</div>')
+    for p in snapshot.products if snapshot is not None else ():
+        # Items never break inside, so a narrow cell wraps between them.
+        counts = [f"<span>{escape(label)}: {count}</span>" for label, count in p.inactive]
+        counts.append(f"<span>never: {p.never_active}</span>")
+        parts.append(
+            f"<div>Inactive {escape(p.product)} users <span>(of {p.licensed})</span>: "
+            f"{' &middot; '.join(counts)}</div>"
+        )
+    if users.last_success is not None:
+        ago = _duration(now - users.last_success)
+        parts.append(f'<div class="sub">scanned {ago} ago, every {_duration(users.interval)}</div>')
+    return f'<div class="users">{"".join(parts)}</div>'
 
 
 def _reload(runtime: Runtime) -> str:
@@ -206,7 +243,8 @@ def render_status_page(runtime: Runtime) -> str:
 </dl>
 <h2>Applications</h2>
 <div class=scroll><table><thead><tr><th>Application</th><th>Type</th><th>URL</th>
-<th>Last sync</th><th>Duration</th><th>Result</th><th>Seats used / limit</th></tr></thead>
+<th>Last sync</th><th>Duration</th><th>Result</th><th>Seats used / limit, inactive users</th>
+</tr></thead>
 <tbody>{rows}</tbody></table></div></main>
 <footer>Rendered {_utc(now)}. License values are cached from each application's last successful
 sync.</footer></body></html>

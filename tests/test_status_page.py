@@ -11,7 +11,7 @@ import pytest
 from dashboards import config as dashboards_config
 from exporter import status_page
 from exporter.collector import ReloadStatus
-from exporter.model import ProductLicense, Snapshot
+from exporter.model import ProductLicense, ProductUsers, Snapshot, UsersSnapshot
 from exporter.poller import Poller
 from exporter.runtime import Runtime
 from exporter.status_page import _duration, _public_url, render_status_page
@@ -115,6 +115,61 @@ async def test_header_facts_and_failed_reload(
     assert "applications[0].type: &lt;nope&gt;" in html
     for href in ("/metrics", "/-/healthy", "/-/ready"):
         assert f'<a href="{href}">' in html
+
+
+async def test_user_scan_column_shows_reclaimable_users_and_scan_health(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(status_page.time, "time", lambda: NOW)
+    poller = Poller(
+        make_config(
+            app_dict("bb", "bitbucket"),
+            app_dict("bb-failing", "bitbucket"),
+            app_dict("bb-new", "bitbucket"),
+            app_dict("bb-down", "bitbucket"),
+            app_dict("confluence-8", "confluence"),
+            app_dict("jira"),
+            users_sync_interval="1h",
+        ),
+        clock=lambda: NOW,
+    )
+    runtime = Runtime(poller, None, clock=lambda: NOW)
+    for name in ("bb", "bb-failing", "bb-new"):
+        poller.states[name].up = True
+    poller.states["bb-down"].up = False
+    ok = poller.states["bb"].users
+    assert ok is not None
+    ok.up, ok.last_success = True, NOW - 300
+    ok.snapshot = UsersSnapshot(
+        (ProductUsers("<b>bitbucket</b>", 40, 3, (("30d", 11), ("90d", 5), ("180d", 2))),)
+    )
+    failing = poller.states["bb-failing"].users
+    assert failing is not None
+    failing.up, failing.last_success = False, NOW - 4 * 3600  # its counts are stale by now
+    failing.last_error = "http_5xx: <html>HTTP 503</html>"
+    failing.snapshot = UsersSnapshot((ProductUsers("bitbucket", 9, 9, ()),))
+
+    old = poller.states["confluence-8"].users
+    assert old is not None
+    old.up, old.last_success, old.snapshot = True, NOW - 60, UsersSnapshot(())
+
+    html = render_status_page(runtime)
+    assert "<th>Seats used / limit, inactive users</th>" in html
+    assert "No user activity data from this version." in cells(html, "confluence-8")
+    row = cells(html, "bb")
+    assert "Inactive &lt;b&gt;bitbucket&lt;/b&gt; users <span>(of 40)</span>: " in row
+    assert (
+        "<span>30d: 11</span> &middot; <span>90d: 5</span> &middot; <span>180d: 2</span> "
+        "&middot; <span>never: 3</span>"
+    ) in row
+    assert "scanned 5m ago, every 1h" in row
+    row = cells(html, "bb-failing")
+    assert 'User scan <span class="badge fail">failure</span>' in row
+    assert "http_5xx: &lt;html&gt;HTTP 503&lt;/html&gt;" in row
+    assert "never: 9" not in row and "scanned 4h ago" in row  # stale counts are not shown
+    assert "Inactive users: first scan pending" in cells(html, "bb-new")
+    assert "Inactive users: waits for a successful sync" in cells(html, "bb-down")
+    assert 'class="users' not in cells(html, "jira")
 
 
 def test_url_is_shown_without_credentials_query_or_fragment() -> None:

@@ -60,6 +60,7 @@ READ_PAGE = """JSON.stringify({
   rows: [...document.querySelectorAll('tbody tr')].map(tr => ({
     cells: [...tr.cells].map(td => td.innerText),
     href: tr.querySelector('td a') && tr.querySelector('td a').getAttribute('href'),
+    users: tr.querySelector('.users') && tr.querySelector('.users').innerText,
     products: [...tr.querySelectorAll('.seats')].flatMap(grid => {
       const s = [...grid.children], out = [];
       for (let i = 0; i < s.length; i += 4) {
@@ -192,8 +193,13 @@ def value(metrics: dict[str, float], name: str, **labels: str) -> float | None:
 
 
 def sync_times(metrics: dict[str, float]) -> dict[str, float]:
-    prefix = "atlassian_license_sync_last_success_timestamp_seconds{"
-    return {k: v for k, v in metrics.items() if k.startswith(prefix)}
+    """When each sync and user scan last ended well, and whether the scans are up."""
+    prefixes = (
+        "atlassian_license_sync_last_success_timestamp_seconds{",
+        "atlassian_license_users_sync_last_success_timestamp_seconds{",
+        "atlassian_license_users_sync_up{",
+    )
+    return {k: v for k, v in metrics.items() if k.startswith(prefixes)}
 
 
 async def consistent_read(browser: DevTools, url: str) -> tuple[dict[str, Any], dict[str, float]]:
@@ -224,6 +230,45 @@ async def expected_applications() -> dict[str, tuple[str, str]]:
     return {a.name: (a.type, urlsplit(a.link.url).path) for a in config.applications}
 
 
+def series(metrics: dict[str, float], name: str) -> list[tuple[dict[str, str], float]]:
+    """The samples of one metric with their labels, in exposition order."""
+    return [
+        (dict(re.findall(r'(\w+)="([^"]*)"', key)), v)
+        for key, v in metrics.items()
+        if key.startswith(name + "{")
+    ]
+
+
+def check_users(name: str, text: str | None, metrics: dict[str, float]) -> None:
+    """The user-scan lines under the seats say what /metrics says, per product and period."""
+    scan_up = value(metrics, "atlassian_license_users_sync_up", application=name)
+    if value(metrics, "atlassian_license_users_sync_interval_seconds", application=name) is None:
+        assert text is None, (name, text)  # a type without user scans
+        return
+    assert text is not None, name
+    if scan_up is None:
+        assert text in ("Inactive users: first scan pending", "Inactive users: first scan running")
+        return
+    assert scan_up == 1, (name, text)  # the demo's upstreams do not fail
+    never = {
+        labels["product"]: v
+        for labels, v in series(metrics, "atlassian_license_users_never_active")
+        if labels["application"] == name
+    }
+    if not never:  # the scan ran, but this version lists no user activity
+        assert text.startswith("No user activity data from this version.\n"), (name, text)
+    for product, count in never.items():
+        periods = {
+            labels["inactive_for"]: v
+            for labels, v in series(metrics, "atlassian_license_inactive_users")
+            if labels["application"] == name and labels["product"] == product
+        }
+        counts = [*(f"{label}: {n:g}" for label, n in periods.items()), f"never: {count:g}"]
+        line = rf"^Inactive {re.escape(product)} users \(of \d+\): {re.escape(' · '.join(counts))}$"
+        assert re.search(line, text, re.M), (name, line, text)
+    assert re.search(r"\nscanned \d+s ago, every 1m$", text), text
+
+
 async def test_status_page_in_chromium_matches_metrics(exporter: str, browser: DevTools) -> None:
     page, metrics = await consistent_read(browser, exporter)
     expected = await expected_applications()
@@ -245,13 +290,14 @@ async def test_status_page_in_chromium_matches_metrics(exporter: str, browser: D
         "Last sync",
         "Duration",
         "Result",
-        "Seats used / limit",
+        "Seats used / limit, inactive users",
     ]
 
     # One row per application, in name order, each saying what /metrics says.
     assert [row["cells"][0] for row in page["rows"]] == sorted(expected)
     for row in page["rows"]:
         name, type_, url, last_sync, duration, result, _ = row["cells"]
+        check_users(name, row["users"], metrics)
         assert type_ == expected[name][0]
         assert urlsplit(row["href"]).path == expected[name][1]
         assert url.replace("\n", "") == row["href"] and "@" not in url and "admin" not in url
