@@ -41,9 +41,10 @@ ENV PATH=/opt/exporter/bin:$PATH \
     PYTHONUNBUFFERED=1
 USER 10001:10001
 EXPOSE 9877
-# Plain HTTP on the default port; override it when --web.config.file enables TLS or basic auth.
+# Healthy when the exporter answers /-/healthy on the default port, with or without the TLS
+# and basic auth of --web.config.file (exporter/healthcheck.py).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
-  CMD ["/opt/exporter/bin/python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:9877/-/healthy', timeout=4).status != 200)"]
+  CMD ["/opt/exporter/bin/python", "-m", "exporter.healthcheck", "127.0.0.1:9877"]
 # Mount the configuration here (or pass another --config.file); secrets go in files it names,
 # e.g. /run/secrets/* from Docker or Compose secrets.
 ENTRYPOINT ["/opt/exporter/bin/atlassian-license-exporter"]

@@ -6,14 +6,20 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import ssl
 import subprocess
 import sys
 from pathlib import Path
 
+import bcrypt
+import httpx
+import pytest
+import yaml
 from dockerfile_parse import DockerfileParser
 
 from exporter import __version__
 from exporter.cli import DEFAULT_LISTEN, build_parser
+from tests import certs
 from tests.deploy.files import ROOT, load_all, pyproject, venv_tool
 from tests.e2e.processes import Process, exporter_cmd, free_port, wait_until
 
@@ -100,15 +106,20 @@ def healthcheck_argv() -> list[str]:
     return argv
 
 
-def test_health_check_passes_on_a_serving_exporter_and_fails_without_one(tmp_path: Path) -> None:
+def health_command(port: int) -> list[str]:
+    """The image's own health check, run by this Python against `port`."""
     argv = healthcheck_argv()
     assert argv[0] == f"{VENV}/bin/python"
-    code = argv[-1]
-    assert f"http://127.0.0.1:{PORT}/-/healthy" in code
+    assert argv[1:] == ["-m", "exporter.healthcheck", f"127.0.0.1:{PORT}"]
+    return [sys.executable, *argv[1:-1], f"127.0.0.1:{port}"]
+
+
+def test_health_check_passes_on_a_serving_exporter_and_fails_without_one(tmp_path: Path) -> None:
     port = free_port()
-    # The image's own command, run by this Python against an exporter on a free port.
-    command = [sys.executable, *argv[1:-1], code.replace(f":{PORT}/", f":{port}/")]
-    assert subprocess.run(command, capture_output=True).returncode != 0
+    command = health_command(port)
+    refused = subprocess.run(command, capture_output=True, text=True)
+    assert refused.returncode == 1
+    assert refused.stderr.startswith(f"unhealthy: http://127.0.0.1:{port}/-/healthy: ")
     # An exporter with no application: healthy means serving, whatever the upstreams do.
     config = tmp_path / "config.yaml"
     config.write_text("applications: []\n")
@@ -121,6 +132,55 @@ def test_health_check_passes_on_a_serving_exporter_and_fails_without_one(tmp_pat
     finally:
         assert exporter.stop() == 0, exporter.output()
     assert subprocess.run(command, capture_output=True).returncode != 0
+
+
+def test_health_check_passes_behind_tls_and_basic_auth(tmp_path: Path) -> None:
+    """With --web.config.file the check needs neither the CA nor a password."""
+    cert, key = certs.self_signed(tmp_path)
+    web = tmp_path / "web.yml"
+    hashed = bcrypt.hashpw(b"s3cret", bcrypt.gensalt(rounds=4)).decode()
+    web.write_text(
+        yaml.safe_dump(
+            {
+                "tls_server_config": {"cert_file": str(cert), "key_file": str(key)},
+                "basic_auth_users": {"prometheus": hashed},
+            }
+        )
+    )
+    config = tmp_path / "config.yaml"
+    config.write_text("applications: []\n")
+    port = free_port()
+    command = health_command(port)
+    exporter = Process(
+        exporter_cmd(
+            "--config.file",
+            str(config),
+            "--web.config.file",
+            str(web),
+            "--web.listen-address",
+            f"127.0.0.1:{port}",
+        ),
+        tmp_path / "exporter.log",
+    )
+    try:
+        wait_until(lambda: subprocess.run(command).returncode == 0, 30, "the health check")
+        # What it saw: plain HTTP dropped, then a 401 over TLS.
+        response = httpx.get(
+            f"https://127.0.0.1:{port}/-/healthy", verify=ssl.create_default_context(cafile=cert)
+        )
+        assert response.status_code == 401
+    finally:
+        assert exporter.stop() == 0, exporter.output()
+    assert subprocess.run(command, capture_output=True).returncode == 1
+
+
+@pytest.mark.parametrize("address", ["9877", "localhost:", ":9877", "host:port"])
+def test_health_check_refuses_an_address_that_is_not_host_port(address: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "exporter.healthcheck", address], capture_output=True, text=True
+    )
+    assert result.returncode == 1
+    assert result.stderr == f"unhealthy: {address!r} is not HOST:PORT\n"
 
 
 def test_dockerignore_keeps_what_the_dockerfile_copies_and_drops_the_rest() -> None:

@@ -1,0 +1,72 @@
+"""The container's health check: `python -m exporter.healthcheck [HOST:PORT]`.
+
+Healthy means the exporter serves on its port, in whichever mode `--web.config.file` put it:
+plain HTTP, TLS, or basic auth. Over TLS the certificate is not verified (this asks only
+whether the process on this local port answers, and sends nothing secret), and a 401 proves
+it answers just as well as a 200: the check needs no password, so none is stored in the image.
+Exit status 0 when healthy, 1 otherwise with one line on stderr, as Docker expects.
+"""
+
+from __future__ import annotations
+
+import http.client
+import ssl
+import sys
+from collections.abc import Sequence
+
+DEFAULT_ADDRESS = "127.0.0.1:9877"
+PATH = "/-/healthy"
+# Docker's --timeout is 5 s; two attempts (plain, then TLS) must fit in it.
+TIMEOUT = 2.0
+SERVING = (200, 401)
+
+
+def _status(host: str, port: int, tls: bool) -> int:
+    connection: http.client.HTTPConnection
+    if tls:
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        connection = http.client.HTTPSConnection(host, port, timeout=TIMEOUT, context=context)
+    else:
+        connection = http.client.HTTPConnection(host, port, timeout=TIMEOUT)
+    try:
+        connection.request("GET", PATH)
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
+def check(address: str) -> str | None:
+    """None when the exporter at `address` serves, else what is wrong."""
+    host, _, port_text = address.rpartition(":")
+    if not host or not port_text.isdigit():
+        return f"{address!r} is not HOST:PORT"
+    port = int(port_text)
+    problem = ""
+    for tls in (False, True):
+        url = f"{'https' if tls else 'http'}://{address}{PATH}"
+        try:
+            status = _status(host.strip("[]"), port, tls)
+        except ConnectionRefusedError as exc:
+            return f"{url}: {exc.strerror or exc}"  # nothing listens: TLS will not help
+        except (OSError, http.client.HTTPException) as exc:
+            # A TLS endpoint drops a plain HTTP request: try TLS next.
+            problem = f"{url}: {type(exc).__name__}: {exc}"
+            continue
+        return None if status in SERVING else f"{url}: HTTP {status}"
+    return problem
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    address = args[0] if args else DEFAULT_ADDRESS
+    problem = check(address)
+    if problem is None:
+        return 0
+    print(f"unhealthy: {problem}", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
