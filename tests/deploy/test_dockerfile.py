@@ -18,6 +18,7 @@ import yaml
 from dockerfile_parse import DockerfileParser
 
 from exporter import __version__
+from exporter import healthcheck as healthcheck_module
 from exporter.cli import DEFAULT_LISTEN, build_parser
 from tests import certs
 from tests.deploy.files import ROOT, load_all, pyproject, venv_tool
@@ -106,6 +107,13 @@ def healthcheck_argv() -> list[str]:
     return argv
 
 
+def test_health_check_fits_in_dockers_timeout() -> None:
+    (healthcheck,) = values("HEALTHCHECK", -1)
+    timeout = float(healthcheck.split("--timeout=", 1)[1].split("s", 1)[0])
+    # Two attempts (plain HTTP, then TLS) and about a second of interpreter start-up.
+    assert timeout >= 2 * healthcheck_module.TIMEOUT + 1
+
+
 def health_command(port: int) -> list[str]:
     """The image's own health check, run by this Python against `port`."""
     argv = healthcheck_argv()
@@ -134,19 +142,31 @@ def test_health_check_passes_on_a_serving_exporter_and_fails_without_one(tmp_pat
     assert subprocess.run(command, capture_output=True).returncode != 0
 
 
-def test_health_check_passes_behind_tls_and_basic_auth(tmp_path: Path) -> None:
-    """With --web.config.file the check needs neither the CA nor a password."""
+WEB_CONFIGS = {
+    "tls and basic auth": lambda cert, key, ca: {
+        "tls_server_config": {"cert_file": str(cert), "key_file": str(key)},
+        "basic_auth_users": {
+            "prometheus": bcrypt.hashpw(b"s3cret", bcrypt.gensalt(rounds=4)).decode()
+        },
+    },
+    "client certificates required": lambda cert, key, ca: {
+        "tls_server_config": {
+            "cert_file": str(cert),
+            "key_file": str(key),
+            "client_ca_file": str(ca),
+            "client_auth_type": "RequireAndVerifyClientCert",
+        }
+    },
+}
+
+
+@pytest.mark.parametrize("mode", WEB_CONFIGS)
+def test_health_check_passes_behind_the_web_config(tmp_path: Path, mode: str) -> None:
+    """With --web.config.file the check needs neither the CA, a password nor a client cert."""
     cert, key = certs.self_signed(tmp_path)
+    ca, _ = certs.self_signed(tmp_path, "client-ca")
     web = tmp_path / "web.yml"
-    hashed = bcrypt.hashpw(b"s3cret", bcrypt.gensalt(rounds=4)).decode()
-    web.write_text(
-        yaml.safe_dump(
-            {
-                "tls_server_config": {"cert_file": str(cert), "key_file": str(key)},
-                "basic_auth_users": {"prometheus": hashed},
-            }
-        )
-    )
+    web.write_text(yaml.safe_dump(WEB_CONFIGS[mode](cert, key, ca)))
     config = tmp_path / "config.yaml"
     config.write_text("applications: []\n")
     port = free_port()
@@ -164,17 +184,24 @@ def test_health_check_passes_behind_tls_and_basic_auth(tmp_path: Path) -> None:
     )
     try:
         wait_until(lambda: subprocess.run(command).returncode == 0, 30, "the health check")
-        # What it saw: plain HTTP dropped, then a 401 over TLS.
-        response = httpx.get(
-            f"https://127.0.0.1:{port}/-/healthy", verify=ssl.create_default_context(cafile=cert)
-        )
-        assert response.status_code == 401
+        # The endpoint really is closed to a client like the check: no plain HTTP, and over
+        # TLS (the CA trusted) no answer without a password or client certificate.
+        with pytest.raises(httpx.HTTPError):
+            httpx.get(f"http://127.0.0.1:{port}/-/healthy", timeout=5)
+        trusted = ssl.create_default_context(cafile=cert)
+        if mode == "client certificates required":
+            with pytest.raises(httpx.HTTPError):
+                httpx.get(f"https://127.0.0.1:{port}/-/healthy", verify=trusted, timeout=5)
+        else:
+            response = httpx.get(f"https://127.0.0.1:{port}/-/healthy", verify=trusted)
+            assert response.status_code == 401
     finally:
         assert exporter.stop() == 0, exporter.output()
-    assert subprocess.run(command, capture_output=True).returncode == 1
+    stopped = subprocess.run(command, capture_output=True, text=True)
+    assert stopped.returncode == 1 and "Connection refused" in stopped.stderr
 
 
-@pytest.mark.parametrize("address", ["9877", "localhost:", ":9877", "host:port"])
+@pytest.mark.parametrize("address", ["9877", "localhost:", ":9877", "host:port", "h:99999", "h:0"])
 def test_health_check_refuses_an_address_that_is_not_host_port(address: str) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "exporter.healthcheck", address], capture_output=True, text=True
