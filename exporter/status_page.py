@@ -15,6 +15,7 @@ from exporter import __version__
 from exporter.model import ProductLicense
 from exporter.poller import STALE_FACTOR, AppState
 from exporter.runtime import Runtime
+from exporter.userscans import UserScanState
 
 # Bar colours switch where the shipped alerts fire (dashboards/config.py; a test pins them).
 SEATS_WARNING = 0.90
@@ -164,6 +165,15 @@ def _row(state: AppState, now: float) -> str:
     )
 
 
+def _scan_waiting(state: AppState, users: UserScanState) -> str:
+    """Why a user scan has no result yet. Scans run only while the license sync is up."""
+    if users.in_flight:
+        return "first scan running"
+    if state.up is None:
+        return "first scan after the first license sync"
+    return "first scan pending" if state.up else "paused while the license sync fails"
+
+
 def _users(state: AppState, now: float) -> str:
     """Under the seats, for types with user scans: per product, the licensed users inactive
     for each configured period and those never active (the seats an admin could reclaim),
@@ -172,9 +182,7 @@ def _users(state: AppState, now: float) -> str:
     if users is None:
         return ""
     if users.up is None:
-        waiting = "first scan running" if users.in_flight else "first scan pending"
-        waiting = waiting if state.up else "waits for a successful sync"
-        return f'<div class="users sub">Inactive users: {waiting}</div>'
+        return f'<div class="users sub">Inactive users: {_scan_waiting(state, users)}</div>'
     parts = []
     if users.up is False:
         parts.append(
@@ -182,20 +190,34 @@ def _users(state: AppState, now: float) -> str:
             f'<code class="error">{escape(users.last_error or "")}</code>'
         )
     snapshot = users.fresh_snapshot(now, STALE_FACTOR)
-    if snapshot is not None and not snapshot.products:
+    if snapshot is None:
+        parts.append(
+            f'<div class="sub">Inactive users: stale, older than {STALE_FACTOR} scan '
+            "intervals, no longer exported</div>"
+        )
+    elif not snapshot.products:
         # E.g. Confluence before 9.3, which has no listing of users' activity.
         parts.append('<div class="sub">No user activity data from this version.</div>')
     for p in snapshot.products if snapshot is not None else ():
-        # Items never break inside, so a narrow cell wraps between them.
-        counts = [f"<span>{escape(label)}: {count}</span>" for label, count in p.inactive]
-        counts.append(f"<span>never: {p.never_active}</span>")
-        parts.append(
-            f"<div>Inactive {escape(p.product)} users <span>(of {p.licensed})</span>: "
-            f"{' &middot; '.join(counts)}</div>"
+        # Items never break inside, so a narrow cell wraps between them. Each period counts
+        # the never-active users too (as the metric does): say so, or they get added up.
+        counts = " &middot; ".join(
+            f"<span>{escape(label)}: {count}</span>" for label, count in p.inactive
         )
+        never = f"<span>never active: {p.never_active}</span>"
+        parts.append(
+            f"<div>Inactive {escape(p.product)} users <span>(of {p.licensed})</span>"
+            + (f", for over {counts}; {never} (in each)" if counts else f": {never}")
+            + "</div>"
+        )
+    paused = "" if state.up else ", paused while the license sync fails"
     if users.last_success is not None:
         ago = _duration(now - users.last_success)
-        parts.append(f'<div class="sub">scanned {ago} ago, every {_duration(users.interval)}</div>')
+        parts.append(
+            f'<div class="sub">scanned {ago} ago, every {_duration(users.interval)}{paused}</div>'
+        )
+    elif paused:
+        parts.append(f'<div class="sub">{paused.removeprefix(", ").capitalize()}</div>')
     return f'<div class="users">{"".join(parts)}</div>'
 
 

@@ -128,6 +128,8 @@ async def test_user_scan_column_shows_reclaimable_users_and_scan_health(
             app_dict("bb-new", "bitbucket"),
             app_dict("bb-down", "bitbucket"),
             app_dict("confluence-8", "confluence"),
+            app_dict("bb-first", "bitbucket"),
+            app_dict("bb-paused", "bitbucket"),
             app_dict("jira"),
             users_sync_interval="1h",
         ),
@@ -141,7 +143,7 @@ async def test_user_scan_column_shows_reclaimable_users_and_scan_health(
     assert ok is not None
     ok.up, ok.last_success = True, NOW - 300
     ok.snapshot = UsersSnapshot(
-        (ProductUsers("<b>bitbucket</b>", 40, 3, (("30d", 11), ("90d", 5), ("180d", 2))),)
+        (ProductUsers("<b>bitbucket</b>", 40, 3, (("30d", 11), ("90d", 5), ("180d", 4))),)
     )
     failing = poller.states["bb-failing"].users
     assert failing is not None
@@ -149,6 +151,11 @@ async def test_user_scan_column_shows_reclaimable_users_and_scan_health(
     failing.last_error = "http_5xx: <html>HTTP 503</html>"
     failing.snapshot = UsersSnapshot((ProductUsers("bitbucket", 9, 9, ()),))
 
+    poller.states["bb-paused"].up = False
+    paused = poller.states["bb-paused"].users
+    assert paused is not None
+    paused.up, paused.last_success = True, NOW - 120
+    paused.snapshot = UsersSnapshot((ProductUsers("bitbucket", 9, 2, ()),))
     old = poller.states["confluence-8"].users
     assert old is not None
     old.up, old.last_success, old.snapshot = True, NOW - 60, UsersSnapshot(())
@@ -157,18 +164,23 @@ async def test_user_scan_column_shows_reclaimable_users_and_scan_health(
     assert "<th>Seats used / limit, inactive users</th>" in html
     assert "No user activity data from this version." in cells(html, "confluence-8")
     row = cells(html, "bb")
-    assert "Inactive &lt;b&gt;bitbucket&lt;/b&gt; users <span>(of 40)</span>: " in row
     assert (
-        "<span>30d: 11</span> &middot; <span>90d: 5</span> &middot; <span>180d: 2</span> "
-        "&middot; <span>never: 3</span>"
+        "Inactive &lt;b&gt;bitbucket&lt;/b&gt; users <span>(of 40)</span>, for over "
+        "<span>30d: 11</span> &middot; <span>90d: 5</span> &middot; <span>180d: 4</span>; "
+        "<span>never active: 3</span> (in each)"
     ) in row
-    assert "scanned 5m ago, every 1h" in row
+    assert "scanned 5m ago, every 1h</div>" in row
     row = cells(html, "bb-failing")
     assert 'User scan <span class="badge fail">failure</span>' in row
     assert "http_5xx: &lt;html&gt;HTTP 503&lt;/html&gt;" in row
-    assert "never: 9" not in row and "scanned 4h ago" in row  # stale counts are not shown
+    assert "never active: 9" not in row and "scanned 4h ago" in row  # stale: not shown
+    assert "Inactive users: stale, older than 3 scan intervals, no longer exported" in row
     assert "Inactive users: first scan pending" in cells(html, "bb-new")
-    assert "Inactive users: waits for a successful sync" in cells(html, "bb-down")
+    assert "Inactive users: paused while the license sync fails" in cells(html, "bb-down")
+    assert "Inactive users: first scan after the first license sync" in cells(html, "bb-first")
+    row = cells(html, "bb-paused")  # good counts, license sync failing since
+    assert "<span>never active: 2</span>" in row
+    assert "scanned 2m ago, every 1h, paused while the license sync fails" in row
     assert 'class="users' not in cells(html, "jira")
 
 

@@ -263,10 +263,13 @@ def check_users(name: str, text: str | None, metrics: dict[str, float]) -> None:
             for labels, v in series(metrics, "atlassian_license_inactive_users")
             if labels["application"] == name and labels["product"] == product
         }
-        counts = [*(f"{label}: {n:g}" for label, n in periods.items()), f"never: {count:g}"]
-        line = rf"^Inactive {re.escape(product)} users \(of \d+\): {re.escape(' · '.join(counts))}$"
+        counts = " · ".join(f"{label}: {n:g}" for label, n in periods.items())
+        line = (
+            rf"^Inactive {re.escape(product)} users \(of \d+\), for over {re.escape(counts)}; "
+            rf"never active: {count:g} \(in each\)$"
+        )
         assert re.search(line, text, re.M), (name, line, text)
-    assert re.search(r"\nscanned \d+s ago, every 1m$", text), text
+    assert re.search(r"\nscanned (\d+s|\d+m( \d+s)?) ago, every 1m$", text), text
 
 
 async def test_status_page_in_chromium_matches_metrics(exporter: str, browser: DevTools) -> None:
