@@ -194,6 +194,15 @@ def sync_section(r: Results) -> list[str]:
                 f"Latency-bound ideal for this N and concurrency: {_f(ideal)} s; both "
                 f"contenders are CPU-bound (CPU ≈ wall on a core of their own)."
             )
+            if row.runs > 1:
+                walls = ", ".join(
+                    f"{_f(e.wall)} / {_f(lb.wall)}"
+                    for e, lb in zip(row.all_exporter, row.all_lower, strict=True)
+                )
+                out.append(
+                    f"Its {row.runs} runs, exporter / lower bound wall in s, in run order: {walls} "
+                    "(the row shows the median of each side)."
+                )
             if row.sequential is not None:
                 speedup = row.sequential.wall / row.exporter.wall
                 out.append(f"Exporter vs the sequential script: {_f(speedup, 1)}x faster (wall).")

@@ -41,6 +41,7 @@ class SyncRow:
     sequential_scale: int = 1  # >1: sequential measured on every k-th app, times k
     runs: int = 1
     all_exporter: list[Cost] = field(default_factory=list)
+    all_lower: list[Cost] = field(default_factory=list)
     warm: Cost | None = None  # an immediate second sync by the same Poller
 
     @property
@@ -140,6 +141,7 @@ class SyncBench:
             median_cost(lower_costs),
             runs=runs,
             all_exporter=exporter_costs,
+            all_lower=lower_costs,
             warm=warm_cost,
         )
         if with_sequential is not None:
