@@ -16,10 +16,6 @@ import argparse
 import asyncio
 import gzip
 import itertools
-import os
-import socket
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,13 +25,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.measure import percentile
+from bench.procs import (
+    HOST,
+    Proc,
+    cpu_seconds,
+    http_get,
+    memory_kib,
+    start_exporter,
+    start_simulator,
+    wait_until,
+)
 from bench.scrape import Connection, connect
+from bench.tree import snapshot
+from bench.workload import LATENCY_MS, apps, config_dict
 
-ROOT = Path(__file__).resolve().parents[1]
 FAULTS = [
     {"kind": "slow", "seconds": 5},
     {"kind": "status", "status": 500},
@@ -46,37 +53,6 @@ FAULTS = [
     {"kind": "malformed_json"},
     {"kind": "unauthorized", "captcha": True},
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_ready(url: str, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"not ready after {timeout}s: {url}")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def peak_rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 async def rotate_faults(sim: str, names: list[str], stop: asyncio.Event) -> int:
@@ -199,10 +175,6 @@ async def drive(port: int, clients: int, seconds: float, applications: int) -> D
     return driven
 
 
-def percentile(values: list[float], q: float) -> float:
-    return statistics.quantiles(values, n=1000)[int(q * 1000) - 1] if len(values) > 1 else values[0]
-
-
 def drive_process(port: int, clients: int, seconds: float, applications: int) -> Driven:
     """One driver process."""
     cpu = time.process_time()
@@ -211,9 +183,12 @@ def drive_process(port: int, clients: int, seconds: float, applications: int) ->
     return driven
 
 
-def sync_progress(exporter_url: str) -> tuple[dict[str, float], float]:
+def sync_progress(port: int) -> tuple[dict[str, float], float]:
     """Each application's last successful sync, and the failed syncs so far, from /metrics."""
-    text = httpx.get(f"{exporter_url}/metrics", timeout=10).text
+    status, body = http_get(port, "/metrics", timeout=10)
+    if status != 200:
+        raise RuntimeError(f"/metrics answered {status}")
+    text = body.decode()
     last_success: dict[str, float] = {}
     failures = 0.0
     for family in text_string_to_metric_families(text):
@@ -226,11 +201,10 @@ def sync_progress(exporter_url: str) -> tuple[dict[str, float], float]:
 
 
 async def main_async(
-    args: argparse.Namespace, sim: str, exporter_port: int
+    args: argparse.Namespace, sim: str, exporter_port: int, faulty: list[str]
 ) -> tuple[list[Driven], int]:
-    names = [f"app-{i:04d}" for i in range(args.apps)]
     stop = asyncio.Event()
-    rotation = asyncio.create_task(rotate_faults(sim, names[: args.apps // 4], stop))
+    rotation = asyncio.create_task(rotate_faults(sim, faulty, stop))
     loop = asyncio.get_running_loop()
     shares = [len(range(i, args.clients, args.processes)) for i in range(args.processes)]
     with ProcessPoolExecutor(args.processes) as pool:
@@ -265,104 +239,49 @@ def main() -> int:
         "application syncs during a 30 s run; 30 times the rate of a 5m interval)",
     )
     args = parser.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="load-"))
-    sim_port, exp_port = free_port(), free_port()
-    sim = f"http://127.0.0.1:{sim_port}"
-    procs = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "exporter.simulator",
-                "--listen",
-                f"127.0.0.1:{sim_port}",
-                "--instances",
-                str(args.apps),
-                "--latency",
-                "50ms",
-                "--log.level",
-                "warning",
-            ],
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=(tmp / "sim.log").open("w"),
-        )
-    ]
+    snapshot()  # the processes run a copy of exporter/ (bench/procs.py's spawn)
+    logs = Path(tempfile.mkdtemp(prefix="load-"))
+    sim, sim_port = start_simulator(args.apps, LATENCY_MS, logs)
+    exporter: Proc | None = None
     try:
-        wait_ready(f"{sim}/-/sim/instances", 60)
-        instances = httpx.get(f"{sim}/-/sim/instances", timeout=10).json()
-        instances = (
-            instances.get("instances", instances) if isinstance(instances, dict) else instances
-        )
-        apps = [
-            {
-                "name": i["name"],
-                "type": i["type"],
-                "link": {
-                    "url": f"{sim}/{i['name']}",
-                    "basic_auth": {"username": i["username"], "password": i["password"]},
-                },
-            }
-            for i in instances
-        ]
-        config = tmp / "config.yaml"
-        config.write_text(
-            yaml.safe_dump(
-                {
-                    "global": {"sync_interval": args.sync_interval, "timeout": "2s"},
-                    "applications": apps,
-                }
-            )
-        )
-        exporter = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "exporter",
-                "--config.file",
-                str(config),
-                "--web.listen-address",
-                f"127.0.0.1:{exp_port}",
-                "--log.level",
-                "error",
-            ],
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=(tmp / "exporter.log").open("w"),
-        )
-        procs.append(exporter)
-        exporter_url = f"http://127.0.0.1:{exp_port}"
-        wait_ready(f"{exporter_url}/-/ready", 120)
-        pids = {"exporter": exporter.pid, "simulator": procs[0].pid}
-        synced_before, failed_before = sync_progress(exporter_url)
+        sim_url = f"http://{HOST}:{sim_port}"
+        selected = apps(sim_url, args.apps)
+        config = config_dict(selected)
+        config["global"].update(sync_interval=args.sync_interval, timeout="2s")
+        started, port = start_exporter("load", config, logs)
+        exporter = started
+
+        def ready() -> bool:
+            started.check_alive()
+            return http_get(port, "/-/ready")[0] == 200
+
+        wait_until(ready, 120, "the exporter to be ready", step=0.2)
+        pids = {"exporter": exporter.pid, "simulator": sim.pid}
+        synced_before, failed_before = sync_progress(port)
         cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
         wall = time.perf_counter()
-        driven, injected = asyncio.run(main_async(args, sim, exp_port))
+        faulty = [app.name for app in selected[: args.apps // 4]]
+        driven, injected = asyncio.run(main_async(args, sim_url, port, faulty))
         wall = time.perf_counter() - wall
         cpu = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in pids.items()}
         cpu["load driver"] = sum(d.cpu for d in driven)
-        synced_after, failed_after = sync_progress(exporter_url)
+        synced_after, failed_after = sync_progress(port)
         succeeded = sum(
             1 for name, when in synced_after.items() if when > synced_before.get(name, 0.0)
         )
         failed = failed_after - failed_before
-        alive = exporter.poll() is None
-        rss = peak_rss_mib(exporter.pid)
+        alive = exporter.alive()
+        rss = memory_kib(exporter.pid)["VmHWM"] / 1024
     finally:
-        for proc in reversed(procs):
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                print(f"process {proc.pid} ignored SIGTERM for 10 s; killed", file=sys.stderr)
-                proc.kill()
-                proc.wait()
+        for proc in (exporter, sim):
+            if proc is not None:
+                proc.stop()
     ms = [v * 1000 for d in driven for v in d.latencies]
     errors = sum(d.errors for d in driven)
     examples = [e for d in driven for e in d.error_examples][:3]
     # Each process counts its own clients' time: from its first request to its last answer.
     per_second = sum(len(d.latencies) / d.wall for d in driven if d.wall)
-    p99 = percentile(ms, 0.99) if ms else float("inf")
+    p99 = percentile(ms, 99) if ms else float("inf")
     rows = [
         ("applications", f"{args.apps}"),
         ("concurrent clients", f"{args.clients}"),
@@ -377,8 +296,8 @@ def main() -> int:
         ("errors", f"{errors}" + (f" (e.g. {'; '.join(examples)})" if examples else "")),
         ("good answers/s", f"{per_second:.0f}"),
         *(
-            (f"latency {name} (good answers)", f"{percentile(ms, q):.1f} ms" if ms else "-")
-            for name, q in (("p50", 0.50), ("p90", 0.90), ("p99", 0.99))
+            (f"latency p{q} (good answers)", f"{percentile(ms, q):.1f} ms" if ms else "-")
+            for q in (50, 90, 99)
         ),
         ("latency max", f"{max(ms):.1f} ms" if ms else "-"),
         *(
