@@ -17,6 +17,8 @@ from exporter.poller import STALE_FACTOR, AppState
 from exporter.runtime import Runtime
 from exporter.userscans import UserScanState
 
+# User scans run only while the license sync is up.
+PAUSED = "paused while the license sync fails"
 # Bar colours switch where the shipped alerts fire (dashboards/config.py; a test pins them).
 SEATS_WARNING = 0.90
 SEATS_CRITICAL = 0.98
@@ -166,12 +168,12 @@ def _row(state: AppState, now: float) -> str:
 
 
 def _scan_waiting(state: AppState, users: UserScanState) -> str:
-    """Why a user scan has no result yet. Scans run only while the license sync is up."""
+    """Why a user scan has no result yet."""
     if users.in_flight:
         return "first scan running"
     if state.up is None:
         return "first scan after the first license sync"
-    return "first scan pending" if state.up else "paused while the license sync fails"
+    return "first scan pending" if state.up else PAUSED
 
 
 def _users(state: AppState, now: float) -> str:
@@ -210,14 +212,14 @@ def _users(state: AppState, now: float) -> str:
             + (f", for over {counts}; {never} (in each)" if counts else f": {never}")
             + "</div>"
         )
-    paused = "" if state.up else ", paused while the license sync fails"
+    scan = []
     if users.last_success is not None:
         ago = _duration(now - users.last_success)
-        parts.append(
-            f'<div class="sub">scanned {ago} ago, every {_duration(users.interval)}{paused}</div>'
-        )
-    elif paused:
-        parts.append(f'<div class="sub">{paused.removeprefix(", ").capitalize()}</div>')
+        scan.append(f"scanned {ago} ago, every {_duration(users.interval)}")
+    if not state.up:
+        scan.append(PAUSED if scan else PAUSED.capitalize())
+    if scan:
+        parts.append(f'<div class="sub">{", ".join(scan)}</div>')
     return f'<div class="users">{"".join(parts)}</div>'
 
 

@@ -14,6 +14,16 @@ import httpx
 ROOT = Path(__file__).parents[2]
 
 
+def samples(text: str) -> dict[str, float]:
+    """A text exposition as {series with labels: value}."""
+    out = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.rpartition(" ")
+            out[name] = float(value)
+    return out
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -12,7 +12,14 @@ import httpx
 import pytest
 import yaml
 
-from tests.e2e.processes import Process, exporter_cmd, free_port, start_simulator, wait_until
+from tests.e2e.processes import (
+    Process,
+    exporter_cmd,
+    free_port,
+    samples,
+    start_simulator,
+    wait_until,
+)
 
 
 @pytest.fixture
@@ -44,15 +51,6 @@ def write_config(tmp_path: Path, base: str, **global_: str) -> Path:
         yaml.safe_dump({"global": {"sync_interval": "1m", **global_}, "applications": apps})
     )
     return path
-
-
-def samples(text: str) -> dict[str, float]:
-    out = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            name, _, value = line.rpartition(" ")
-            out[name] = float(value)
-    return out
 
 
 def test_exporter_process_exports_what_the_simulator_serves(tmp_path: Path, simulator: str) -> None:

@@ -28,7 +28,7 @@ import pytest
 
 from exporter import __version__
 from exporter.demo import demo_config, start_demo_simulator
-from tests.e2e.processes import ROOT, Process, exporter_cmd, free_port, wait_until
+from tests.e2e.processes import ROOT, Process, exporter_cmd, free_port, samples, wait_until
 
 WIDTH, HEIGHT = 1280, 800
 ARTIFACTS = ROOT / "artifacts"
@@ -176,15 +176,6 @@ async def browser(tmp_path: Path) -> AsyncIterator[DevTools]:
     finally:
         proc.terminate()
         proc.wait(10)
-
-
-def samples(text: str) -> dict[str, float]:
-    out = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            name, _, value = line.rpartition(" ")
-            out[name] = float(value)
-    return out
 
 
 def value(metrics: dict[str, float], name: str, **labels: str) -> float | None:
