@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import time
+from collections.abc import Callable
 from typing import Any
 
 from exporter.simulator.base import (
@@ -52,16 +53,23 @@ def role_body(ctx: Context, product: SimProduct) -> dict[str, Any]:
     }
 
 
-def _roles(ctx: Context, _match: re.Match[str]) -> Reply:
-    return json_reply([role_body(ctx, p) for p in ctx.instance.products])
+def role_routes(prefix: str, body: Callable[[Context, SimProduct], dict[str, Any]]) -> list[Route]:
+    """All roles and one role by key, each role as `body` renders it (Data Center, Cloud)."""
 
+    def roles(ctx: Context, _match: re.Match[str]) -> Reply:
+        return json_reply([body(ctx, p) for p in ctx.instance.products])
 
-def _one_role(ctx: Context, match: re.Match[str]) -> Reply:
-    product = ctx.instance.product(match["key"])
-    if product is None:
-        message = f"No application role with key '{match['key']}' exists."
-        return json_reply(jira_error(message), 404)
-    return json_reply(role_body(ctx, product))
+    def one_role(ctx: Context, match: re.Match[str]) -> Reply:
+        product = ctx.instance.product(match["key"])
+        if product is None:
+            message = f"No application role with key '{match['key']}' exists."
+            return json_reply(jira_error(message), 404)
+        return json_reply(body(ctx, product))
+
+    return [
+        route(prefix + r"/applicationrole/?", roles),
+        route(prefix + r"/applicationrole/(?P<key>[^/]+)", one_role),
+    ]
 
 
 def _upm_license(ctx: Context, match: re.Match[str]) -> Reply:
@@ -124,8 +132,7 @@ def _server_info(ctx: Context, _match: re.Match[str]) -> Reply:
 
 
 ROUTES: list[Route] = [
-    route(r"/rest/api/2/applicationrole/?", _roles),
-    route(r"/rest/api/2/applicationrole/(?P<key>[^/]+)", _one_role),
+    *role_routes(r"/rest/api/2", role_body),
     route(
         r"/rest/plugins/applications/1\.0/installed/(?P<key>[^/]+)/license",
         _upm_license,

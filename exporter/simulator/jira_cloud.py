@@ -9,7 +9,7 @@ from typing import Any
 
 from exporter.simulator.base import Context, Reply, Route, json_reply, route
 from exporter.simulator.errors import jira_error
-from exporter.simulator.jira import role_body, server_time
+from exporter.simulator.jira import role_body, role_routes, server_time
 from exporter.simulator.model import SimProduct
 
 # Atlassian caches the approximate count for up to 7 days.
@@ -33,18 +33,6 @@ def _role(ctx: Context, product: SimProduct) -> dict[str, Any]:
     body["defaultGroupsDetails"] = [_group(ctx, g) for g in body["defaultGroups"]]
     body["userCountDescription"] = f"{body['userCount']} {body['userCountDescription']}"
     return body
-
-
-def _roles(ctx: Context, _match: re.Match[str]) -> Reply:
-    return json_reply([_role(ctx, p) for p in ctx.instance.products])
-
-
-def _one_role(ctx: Context, match: re.Match[str]) -> Reply:
-    product = ctx.instance.product(match["key"])
-    if product is None:
-        message = f"No application role with key '{match['key']}' exists."
-        return json_reply(jira_error(message), 404)
-    return json_reply(_role(ctx, product))
 
 
 def _license(ctx: Context, _match: re.Match[str]) -> Reply:
@@ -91,8 +79,7 @@ def _server_info(ctx: Context, _match: re.Match[str]) -> Reply:
 
 _API = r"/rest/api/(?:2|3)"
 ROUTES: list[Route] = [
-    route(_API + r"/applicationrole/?", _roles),
-    route(_API + r"/applicationrole/(?P<key>[^/]+)", _one_role),
+    *role_routes(_API, _role),
     # "Permissions required: None", but a login all the same (401 without one).
     route(_API + r"/instance/license", _license, auth=False, login=True),
     route(_API + r"/license/approximateLicenseCount(?:/product/(?P<key>[^/]+))?", _approximate),
