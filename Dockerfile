@@ -44,7 +44,7 @@ EXPOSE 9877
 # Healthy when the exporter answers /-/healthy on the default port, with or without the TLS
 # and basic auth of --web.config.file (exporter/healthcheck.py).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
-  CMD ["/opt/exporter/bin/python", "-m", "exporter.healthcheck", "127.0.0.1:9877"]
+  CMD ["/opt/exporter/bin/python", "-m", "exporter.serve.healthcheck", "127.0.0.1:9877"]
 # Mount the configuration here (or pass another --config.file); secrets go in files it names,
 # e.g. /run/secrets/* from Docker or Compose secrets.
 ENTRYPOINT ["/opt/exporter/bin/atlassian-license-exporter"]

@@ -23,10 +23,10 @@ from aiohttp.typedefs import Handler
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 
 from bench.reference import build_registry
-from exporter.config import parse_config
-from exporter.poller import Poller
-from exporter.runtime import Runtime
-from exporter.web import make_app, serve, wait_forever
+from exporter.config.load import parse_config
+from exporter.serve.web import make_app, serve, wait_forever
+from exporter.sync.poller import Poller
+from exporter.sync.runtime import Runtime
 
 
 async def main(samples: Path, listen: str) -> None:

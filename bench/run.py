@@ -38,9 +38,9 @@ from bench.report import ProfileSummary, Results, machine, render, write_results
 from bench.scrape import Latency, time_renders  # noqa: E402
 from bench.syncround import SyncBench, SyncRow, sniffio_cached, verify_urls, warm_up  # noqa: E402
 from bench.workload import LATENCY_MS, App, apps  # noqa: E402
-from exporter.collector import LicenseCollector, ReloadStatus  # noqa: E402
-from exporter.exposition import IncrementalRenderer  # noqa: E402
-from exporter.poller import AppState  # noqa: E402
+from exporter.serve.collector import LicenseCollector, ReloadStatus  # noqa: E402
+from exporter.serve.exposition import IncrementalRenderer  # noqa: E402
+from exporter.sync.poller import AppState  # noqa: E402
 
 # Everything is imported: give this process the sys.path of `python -m exporter` (the copy,
 # then the interpreter's own entries). httpcore 1.0.9 runs a failing `import sniffio` several

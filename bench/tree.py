@@ -15,7 +15,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TREE = ROOT / "bench" / "out" / "tree"
-_CHECK = "import exporter.cli, exporter.simulator, exporter.poller, exporter.collector"
+_CHECK = "import exporter.cli, exporter.simulator, exporter.sync.poller, exporter.serve.collector"
 
 
 def snapshot(attempts: int = 6, pause: float = 5.0) -> Path:

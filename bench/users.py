@@ -24,10 +24,10 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from exporter.config import Config, parse_config
-from exporter.http import LinkClient, SSLContexts, build_client
+from exporter.config.load import Config, parse_config
 from exporter.sources import USER_SCANS
-from exporter.users import ScanSettings
+from exporter.sources.http import LinkClient, SSLContexts, build_client
+from exporter.sources.users import ScanSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 GOAL_SECONDS = 120.0

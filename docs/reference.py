@@ -15,9 +15,11 @@ import annotated_types
 from pydantic import BaseModel, SecretStr, TypeAdapter
 from pydantic.fields import FieldInfo
 
-from exporter import durations, metrics, userconfig
+from exporter import metrics
 from exporter.cli import build_parser
-from exporter.config import Config
+from exporter.config import durations
+from exporter.config import users as userconfig
+from exporter.config.load import Config
 
 from .descriptions import DESCRIPTIONS
 

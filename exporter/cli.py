@@ -14,16 +14,15 @@ from pathlib import Path
 from prometheus_client import CollectorRegistry
 
 from exporter import __version__
-from exporter.collector import LicenseCollector
-from exporter.config import ConfigError, load_config
-from exporter.demo import demo_config, start_demo_simulator
-from exporter.exposition import IncrementalRenderer
+from exporter.config.load import ConfigError, load_config
+from exporter.config.webconfig import load_web_config, server_ssl_context
 from exporter.logs import LEVELS, setup_logging
-from exporter.poller import Poller
-from exporter.runtime import Runtime
-from exporter.shard import parse_shard, select
-from exporter.web import make_app, serve
-from exporter.webconfig import load_web_config, server_ssl_context
+from exporter.serve.collector import LicenseCollector
+from exporter.serve.exposition import IncrementalRenderer
+from exporter.serve.web import make_app, serve
+from exporter.sync.poller import Poller
+from exporter.sync.runtime import Runtime
+from exporter.sync.shard import parse_shard, select
 
 log = logging.getLogger("exporter")
 DEFAULT_LISTEN = ":9877"
@@ -104,6 +103,9 @@ async def run(args: argparse.Namespace) -> int:
     tls = web_config.tls_server_config if web_config else None
     simulator = None
     if args.demo:
+        # Imported here: the simulator is demo machinery, not loaded on a normal start.
+        from exporter.demo import demo_config, start_demo_simulator
+
         simulator = await start_demo_simulator()
         config, config_path = demo_config(simulator), None
         log.info("demo mode: monitoring the embedded simulator at %s", simulator.base_url)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from exporter.config import Config, parse_config
+from exporter.config.load import Config, parse_config
 from exporter.simulator import SimInstance, Simulator, demo_instances
 
 # Short enough that a newcomer sees the numbers move within a minute.

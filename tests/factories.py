@@ -9,8 +9,8 @@ from typing import Any
 
 import httpx
 
-from exporter.config import Application, Config, parse_config
-from exporter.http import LinkClient, auth_for
+from exporter.config.load import Application, Config, parse_config
+from exporter.sources.http import LinkClient, auth_for
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BASE_URL = "http://upstream.test/ctx"

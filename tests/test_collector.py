@@ -8,12 +8,12 @@ import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
 from exporter import metrics as m
-from exporter.collector import LicenseCollector, ReloadStatus
-from exporter.model import ProductLicense, ProductUsers, Snapshot, UsersSnapshot
-from exporter.poller import AppState
+from exporter.serve.collector import LicenseCollector, ReloadStatus
 from exporter.sources import SOURCES, USER_SCANS
-from exporter.users import ScanSettings
-from exporter.userscans import UserScanState
+from exporter.sources.model import ProductLicense, ProductUsers, Snapshot, UsersSnapshot
+from exporter.sources.users import ScanSettings
+from exporter.sync.poller import AppState
+from exporter.sync.userscans import UserScanState
 from tests.factories import Upstream, fixture, make_app
 from tests.sources.test_crowd import search, summaries
 

@@ -7,8 +7,8 @@ import pytest
 import yaml
 from pydantic import TypeAdapter
 
-from exporter.config import Config, ConfigError, load_config, parse_config
-from exporter.durations import ByteSize, Duration, format_duration
+from exporter.config.durations import ByteSize, Duration, format_duration
+from exporter.config.load import Config, ConfigError, load_config, parse_config
 
 ISSUE_EXAMPLE = """
 global:

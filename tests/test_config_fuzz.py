@@ -9,7 +9,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from exporter.config import Config, ConfigError, load_config, parse_config
+from exporter.config.load import Config, ConfigError, load_config, parse_config
 
 KEYS = [
     "global",

@@ -13,16 +13,16 @@ from prometheus_client.core import Metric
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.openmetrics.exposition import CONTENT_TYPE_LATEST as OM_TYPE
 
-from exporter.collector import LicenseCollector, ReloadStatus
-from exporter.exposition import (
+from exporter.serve.collector import LicenseCollector, ReloadStatus
+from exporter.serve.exposition import (
     MAX_FORMATS,
     Encoder,
     Exposition,
     IncrementalRenderer,
     accepts_gzip,
 )
-from exporter.model import ProductLicense, ProductUsers, Snapshot, UsersSnapshot
-from exporter.poller import AppState
+from exporter.sources.model import ProductLicense, ProductUsers, Snapshot, UsersSnapshot
+from exporter.sync.poller import AppState
 from tests.test_collector import NOW, state, users_state
 
 TEXT = choose_encoder("")
@@ -177,7 +177,7 @@ def test_output_it_cannot_split_falls_back_to_a_full_render(
     def unsplittable(self: object, encoder: Encoder, placed: object) -> object:
         raise ValueError("exposition out of order at '# HELP x'")
 
-    monkeypatch.setattr("exporter.exposition._Layout.render", unsplittable)
+    monkeypatch.setattr("exporter.serve.exposition._Layout.render", unsplittable)
     assert r.renderer(*TEXT) == TEXT[0](r.registry)
     assert "incremental render failed, rendering everything" in caplog.text
 

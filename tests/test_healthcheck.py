@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from exporter.healthcheck import check
+from exporter.serve.healthcheck import check
 
 
 @pytest.fixture

@@ -5,15 +5,15 @@ import base64
 import httpx
 import pytest
 
-from exporter.config import TLSConfig
-from exporter.http import (
+from exporter.config.load import TLSConfig
+from exporter.sources.http import (
     LinkClient,
     SSLContexts,
     build_client,
     parse_rate_limit_reset,
     parse_retry_after,
 )
-from exporter.model import SourceError
+from exporter.sources.model import SourceError
 from tests.factories import Upstream, json_response, make_app
 
 

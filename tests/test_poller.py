@@ -5,10 +5,10 @@ import random
 from collections import defaultdict
 from typing import Any
 
-from exporter.config import Application
-from exporter.http import LinkClient
-from exporter.model import ProductLicense, Snapshot, SourceError
-from exporter.poller import Poller
+from exporter.config.load import Application
+from exporter.sources.http import LinkClient
+from exporter.sources.model import ProductLicense, Snapshot, SourceError
+from exporter.sync.poller import Poller
 from tests.factories import app_dict, make_config
 
 

@@ -6,11 +6,11 @@ import random
 from collections import defaultdict
 from typing import Any
 
-from exporter.config import Application
-from exporter.http import LinkClient
-from exporter.model import ProductUsers, SourceError, UsersSnapshot
-from exporter.poller import Poller
-from exporter.users import ScanSettings
+from exporter.config.load import Application
+from exporter.sources.http import LinkClient
+from exporter.sources.model import ProductUsers, SourceError, UsersSnapshot
+from exporter.sources.users import ScanSettings
+from exporter.sync.poller import Poller
 from tests.factories import app_dict, make_config
 from tests.test_poller import Clock, FakeSource, snap
 

@@ -9,11 +9,11 @@ from collections.abc import AsyncIterator, Iterable
 import pytest
 import pytest_asyncio
 
-from exporter.config import parse_config
-from exporter.model import ProductUsers
-from exporter.poller import Poller
+from exporter.config.load import parse_config
 from exporter.simulator import CrowdApp, SimInstance, SimProduct, Simulator, SimUser, SimUsers
 from exporter.simulator.demo import crowd_product
+from exporter.sources.model import ProductUsers
+from exporter.sync.poller import Poller
 
 NOW = 1_767_225_600.0 + 12_345.678  # a clock between whole seconds, as in life
 DAY = 86400.0

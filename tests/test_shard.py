@@ -4,7 +4,7 @@ import argparse
 
 import pytest
 
-from exporter.shard import Shard, parse_shard, select
+from exporter.sync.shard import Shard, parse_shard, select
 from tests.factories import app_dict, make_config
 
 

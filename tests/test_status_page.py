@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from dashboards import config as dashboards_config
-from exporter import status_page
-from exporter.collector import ReloadStatus
-from exporter.model import ProductLicense, ProductUsers, Snapshot, UsersSnapshot
-from exporter.poller import Poller
-from exporter.runtime import Runtime
-from exporter.status_page import _duration, _public_url, render_status_page
+from exporter.serve import status_page
+from exporter.serve.collector import ReloadStatus
+from exporter.serve.status_page import _duration, _public_url, render_status_page
+from exporter.sources.model import ProductLicense, ProductUsers, Snapshot, UsersSnapshot
+from exporter.sync.poller import Poller
+from exporter.sync.runtime import Runtime
 from tests.factories import app_dict, make_config
 
 NOW = 1_750_000_000.0

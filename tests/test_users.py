@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from exporter.model import ProductUsers, UsersSnapshot
-from exporter.users import ScanSettings, UserScan, exportable_name
+from exporter.sources.model import ProductUsers, UsersSnapshot
+from exporter.sources.users import ScanSettings, UserScan, exportable_name
 from tests.factories import app_dict, make_config
 
 NOW = 1_750_000_000.0

@@ -9,14 +9,14 @@ from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client import CollectorRegistry
 from prometheus_client.exposition import choose_encoder
 
-from exporter.collector import LicenseCollector
-from exporter.config import Application
-from exporter.exposition import IncrementalRenderer
-from exporter.http import LinkClient
-from exporter.model import ProductLicense, Snapshot, SourceError
-from exporter.poller import Poller
-from exporter.runtime import Runtime
-from exporter.web import REGISTRY, make_app
+from exporter.config.load import Application
+from exporter.serve.collector import LicenseCollector
+from exporter.serve.exposition import IncrementalRenderer
+from exporter.serve.web import REGISTRY, make_app
+from exporter.sources.http import LinkClient
+from exporter.sources.model import ProductLicense, Snapshot, SourceError
+from exporter.sync.poller import Poller
+from exporter.sync.runtime import Runtime
 from tests.factories import app_dict, make_config
 
 

@@ -8,8 +8,8 @@ import pytest
 import yaml
 from pydantic import SecretStr
 
-from exporter.config import ConfigError
-from exporter.webconfig import BasicAuth, load_web_config
+from exporter.config.load import ConfigError
+from exporter.config.webconfig import BasicAuth, load_web_config
 from tests import certs
 
 HASH = bcrypt.hashpw(b"hunter2", bcrypt.gensalt(rounds=4)).decode()

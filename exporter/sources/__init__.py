@@ -6,9 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from exporter.config import Application
-from exporter.http import LinkClient
-from exporter.model import ProductLicense, Snapshot, SourceError, UsersSnapshot
+from exporter.config.load import Application
 from exporter.sources import (
     bitbucket,
     bitbucket_users,
@@ -18,7 +16,9 @@ from exporter.sources import (
     jira,
     jira_cloud,
 )
-from exporter.users import ScanSettings
+from exporter.sources.http import LinkClient
+from exporter.sources.model import ProductLicense, Snapshot, SourceError, UsersSnapshot
+from exporter.sources.users import ScanSettings
 
 Fetch = Callable[[LinkClient, Application], Awaitable[Snapshot]]
 Scan = Callable[[LinkClient, Application, ScanSettings, float], Awaitable[UsersSnapshot]]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from exporter.config import Application
-from exporter.http import LinkClient
-from exporter.model import ProductLicense, Snapshot
+from exporter.config.load import Application
 from exporter.sources import parse
+from exporter.sources.http import LinkClient
+from exporter.sources.model import ProductLicense, Snapshot
 
 LICENSE = "/rest/api/1.0/admin/license"
 

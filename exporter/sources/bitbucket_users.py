@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from exporter.config import Application
-from exporter.http import LinkClient
-from exporter.model import UsersSnapshot
+from exporter.config.load import Application
 from exporter.sources import paging, parse
-from exporter.users import ScanSettings, UserScan
+from exporter.sources.http import LinkClient
+from exporter.sources.model import UsersSnapshot
+from exporter.sources.users import ScanSettings, UserScan
 
 log = logging.getLogger(__name__)
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from exporter.config import Application
-from exporter.http import LinkClient
-from exporter.model import ProductLicense, Snapshot, SourceError, UsersSnapshot
+from exporter.config.load import Application
 from exporter.sources import paging, parse
-from exporter.users import ScanSettings, UserScan
+from exporter.sources.http import LinkClient
+from exporter.sources.model import ProductLicense, Snapshot, SourceError, UsersSnapshot
+from exporter.sources.users import ScanSettings, UserScan
 
 BASE = "/rest/admin/1.0/licensing/{id}"
 SUMMARY = BASE + "/summary"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from exporter.config import Application
-from exporter.http import LinkClient
-from exporter.model import ProductLicense, Snapshot
+from exporter.config.load import Application
 from exporter.sources import parse
+from exporter.sources.http import LinkClient
+from exporter.sources.model import ProductLicense, Snapshot
 
 ROLES = "/rest/api/2/applicationrole"
 LICENSE = "/rest/plugins/applications/1.0/installed/{key}/license"

@@ -7,11 +7,11 @@ import asyncio
 import dataclasses
 from typing import Any
 
-from exporter.config import Application
-from exporter.http import LinkClient
-from exporter.model import Snapshot
+from exporter.config.load import Application
 from exporter.sources import parse
+from exporter.sources.http import LinkClient
 from exporter.sources.jira import parse_role
+from exporter.sources.model import Snapshot
 
 ROLES = "/rest/api/3/applicationrole"
 LICENSE = "/rest/api/3/instance/license"

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
-from exporter.http import LinkClient
 from exporter.sources import parse
+from exporter.sources.http import LinkClient
 
 # Bitbucket caps `limit` (commonly at 1000); asking for more costs nothing and saves requests
 # wherever the cap is higher.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from exporter.model import SourceError
+from exporter.sources.model import SourceError
 
 __all__ = ["SourceError"]
 

@@ -18,8 +18,8 @@ import yaml
 from dockerfile_parse import DockerfileParser
 
 from exporter import __version__
-from exporter import healthcheck as healthcheck_module
 from exporter.cli import DEFAULT_LISTEN, build_parser
+from exporter.serve import healthcheck as healthcheck_module
 from tests import certs
 from tests.deploy.files import ROOT, load_all, pyproject, venv_tool
 from tests.e2e.processes import Process, exporter_cmd, free_port, wait_until
@@ -118,7 +118,7 @@ def health_command(port: int) -> list[str]:
     """The image's own health check, run by this Python against `port`."""
     argv = healthcheck_argv()
     assert argv[0] == f"{VENV}/bin/python"
-    assert argv[1:] == ["-m", "exporter.healthcheck", f"127.0.0.1:{PORT}"]
+    assert argv[1:] == ["-m", "exporter.serve.healthcheck", f"127.0.0.1:{PORT}"]
     return [sys.executable, *argv[1:-1], f"127.0.0.1:{port}"]
 
 
@@ -204,7 +204,9 @@ def test_health_check_passes_behind_the_web_config(tmp_path: Path, mode: str) ->
 @pytest.mark.parametrize("address", ["9877", "localhost:", ":9877", "host:port", "h:99999", "h:0"])
 def test_health_check_refuses_an_address_that_is_not_host_port(address: str) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "exporter.healthcheck", address], capture_output=True, text=True
+        [sys.executable, "-m", "exporter.serve.healthcheck", address],
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 1
     assert result.stderr == f"unhealthy: {address!r} is not HOST:PORT\n"

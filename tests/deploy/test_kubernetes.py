@@ -20,7 +20,7 @@ import yaml
 from dashboards import config as dashboards_config
 from dashboards import render, rules
 from exporter.cli import build_parser
-from exporter.config import load_config
+from exporter.config.load import load_config
 from tests.deploy.files import KUBERNETES, SCHEMAS, load_all, load_yaml, tool
 from tests.e2e.processes import Process, exporter_cmd, free_port, start_simulator, wait_until
 

@@ -16,7 +16,7 @@ from docs import reference
 from docs.__main__ import main
 from exporter import metrics
 from exporter.cli import build_parser
-from exporter.config import Config
+from exporter.config.load import Config
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from exporter.config import Config, parse_config
-from exporter.poller import Poller
+from exporter.config.load import Config, parse_config
 from exporter.simulator import SimInstance, Simulator, demo_instances
+from exporter.sync.poller import Poller
 from tests import certs
 
 APPS = {

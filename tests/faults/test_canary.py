@@ -11,10 +11,10 @@ import pytest
 import yaml
 from prometheus_client import CollectorRegistry, generate_latest
 
-from exporter.collector import LicenseCollector
-from exporter.runtime import Runtime
+from exporter.serve.collector import LicenseCollector
+from exporter.serve.status_page import render_status_page
 from exporter.simulator import Fault
-from exporter.status_page import render_status_page
+from exporter.sync.runtime import Runtime
 from tests.faults.conftest import APPS, CANARY, Rig
 from tests.faults.test_upstream_faults import FAULTS
 

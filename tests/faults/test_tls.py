@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from exporter.config import parse_config
-from exporter.poller import Poller
+from exporter.config.load import parse_config
 from exporter.simulator import Simulator, demo_instances
+from exporter.sync.poller import Poller
 from tests.faults.conftest import start_tls
 
 

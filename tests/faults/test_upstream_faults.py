@@ -10,7 +10,7 @@ import time
 import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
-from exporter.collector import LicenseCollector
+from exporter.serve.collector import LicenseCollector
 from exporter.simulator import Fault
 from tests.faults.conftest import APPS, Rig
 
@@ -92,7 +92,7 @@ async def test_fault_fails_the_sync_and_keeps_last_good_values(
         )
         is not None
     )  # type: ignore[union-attr]
-    records = [r for r in caplog.records if r.name == "exporter.poller"]
+    records = [r for r in caplog.records if r.name == "exporter.sync.poller"]
     assert len(records) == 1 and records[0].levelno == logging.WARNING
     assert records[0].exc_info is None
     assert (
@@ -155,8 +155,8 @@ async def test_retry_after_is_honoured(rig: Rig, type_: str) -> None:
 
 
 async def test_connection_refused_and_dns_failure(rig: Rig) -> None:
-    from exporter.config import parse_config
-    from exporter.poller import Poller
+    from exporter.config.load import parse_config
+    from exporter.sync.poller import Poller
 
     config = parse_config(
         {

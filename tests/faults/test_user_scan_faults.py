@@ -7,7 +7,7 @@ import logging
 import pytest
 from prometheus_client import CollectorRegistry
 
-from exporter.collector import LicenseCollector
+from exporter.serve.collector import LicenseCollector
 from exporter.simulator import Fault
 from tests.faults.conftest import Rig
 

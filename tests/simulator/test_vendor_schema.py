@@ -15,7 +15,7 @@ from exporter.simulator import Fault, SimUsers
 
 from .conftest import ADMIN, T0, VIEWER, WRONG, MakeClient, SimClient, bitbucket_instance
 
-VENDOR = Path(__file__).parents[2] / ".." / "shared" / "reference" / "vendor"
+VENDOR = Path(__file__).parents[1] / "vendor"
 SPEC_FILE = VENDOR / "bitbucket-dc-9.6-openapi-subset.yaml"
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "bitbucket" / "vendor_example_license.json"
 LICENSE = "/api/latest/admin/license"

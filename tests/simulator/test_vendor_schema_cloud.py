@@ -16,7 +16,7 @@ from exporter.simulator import demo_instances
 from .conftest import T0, MakeClient, SimClient
 from .test_jira_cloud import TOKEN, cloud_instance
 
-VENDOR = Path(__file__).parents[2] / ".." / "shared" / "reference" / "vendor"
+VENDOR = Path(__file__).parents[1] / "vendor"
 SPEC_FILE = VENDOR / "jira-cloud-platform-openapi-subset.yaml"
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "jira-cloud"
 ROLES, ROLE = "/rest/api/3/applicationrole", "/rest/api/3/applicationrole/{key}"

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from exporter.model import ProductLicense, SourceError
 from exporter.sources import bitbucket
+from exporter.sources.model import ProductLicense, SourceError
 from tests.factories import Upstream, fixture, make_app
 
 LICENSE = "/rest/api/1.0/admin/license"

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from exporter.model import ProductLicense, SourceError
 from exporter.sources import confluence
+from exporter.sources.model import ProductLicense, SourceError
 from tests.factories import Upstream, fixture, json_response, make_app
 
 BASE = "/rest/license/1.0/license"

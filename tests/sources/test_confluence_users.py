@@ -4,9 +4,9 @@ import logging
 
 import pytest
 
-from exporter.model import ProductUsers, UsersSnapshot
 from exporter.sources import confluence_users
-from exporter.users import ScanSettings
+from exporter.sources.model import ProductUsers, UsersSnapshot
+from exporter.sources.users import ScanSettings
 from tests.factories import Upstream, fixture, make_app, pages
 
 ACTIVE = "/rest/api/user/list/active"

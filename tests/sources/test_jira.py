@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from exporter.model import ProductLicense, SourceError
 from exporter.sources import jira
+from exporter.sources.model import ProductLicense, SourceError
 from tests.factories import Upstream, fixture, json_response, make_app
 
 ROLES = "/rest/api/2/applicationrole"

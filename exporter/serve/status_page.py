@@ -12,10 +12,10 @@ from html import escape
 from urllib.parse import urlsplit, urlunsplit
 
 from exporter import __version__
-from exporter.model import ProductLicense
-from exporter.poller import STALE_FACTOR, AppState
-from exporter.runtime import Runtime
-from exporter.userscans import UserScanState
+from exporter.sources.model import ProductLicense
+from exporter.sync.poller import STALE_FACTOR, AppState
+from exporter.sync.runtime import Runtime
+from exporter.sync.userscans import UserScanState
 
 # User scans run only while the license sync is up.
 PAUSED = "paused while the license sync fails"

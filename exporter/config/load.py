@@ -12,8 +12,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic import model_validator as _model_validator
 
-from exporter.durations import ByteSize, Duration
-from exporter.userconfig import DEFAULT_INACTIVE_PERIODS, Periods, UserDetail, type_problems
+from exporter.config.durations import ByteSize, Duration
+from exporter.config.users import DEFAULT_INACTIVE_PERIODS, Periods, UserDetail, type_problems
 
 APPLICATION_TYPES = ("jira", "confluence", "bitbucket", "crowd", "jira-cloud")
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"

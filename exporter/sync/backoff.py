@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from exporter.model import SourceError
+from exporter.sources.model import SourceError
 
-log = logging.getLogger("exporter.poller")
+log = logging.getLogger("exporter.sync.poller")
 
 # After a failure, retry after 5 s, 10 s, 20 s ... but never later than the interval.
 BACKOFF_BASE = 5.0

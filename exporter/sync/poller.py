@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from exporter.backoff import backoff, describe_failure
-from exporter.config import Application, Config
-from exporter.http import LinkClient, SSLContexts, build_client
-from exporter.model import Snapshot
+from exporter.config.load import Application, Config
 from exporter.sources import SOURCES, USER_SCANS, Fetch, Scan
-from exporter.users import ScanSettings
-from exporter.userscans import UserScanState, scan_once
+from exporter.sources.http import LinkClient, SSLContexts, build_client
+from exporter.sources.model import Snapshot
+from exporter.sources.users import ScanSettings
+from exporter.sync.backoff import backoff, describe_failure
+from exporter.sync.userscans import UserScanState, scan_once
 
 log = logging.getLogger(__name__)
 

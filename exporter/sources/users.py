@@ -9,9 +9,9 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass, field
 
-from exporter.config import Application, Config
-from exporter.durations import parse_duration
-from exporter.model import ProductUsers, UsersSnapshot
+from exporter.config.durations import parse_duration
+from exporter.config.load import Application, Config
+from exporter.sources.model import ProductUsers, UsersSnapshot
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from prometheus_client.registry import Collector
 
 from exporter import __version__
 from exporter import metrics as m
-from exporter.model import ProductLicense
-from exporter.poller import STALE_FACTOR, AppState
+from exporter.sources.model import ProductLicense
+from exporter.sync.poller import STALE_FACTOR, AppState
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from prometheus_client.core import Metric
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 
-from exporter.collector import LicenseCollector, Placed, new_families
+from exporter.serve.collector import LicenseCollector, Placed, new_families
 
 log = logging.getLogger(__name__)
 

@@ -13,14 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from exporter.backoff import backoff, describe_failure
-from exporter.http import LinkClient
-from exporter.model import UsersSnapshot
-from exporter.users import ScanSettings
+from exporter.sources.http import LinkClient
+from exporter.sources.model import UsersSnapshot
+from exporter.sources.users import ScanSettings
+from exporter.sync.backoff import backoff, describe_failure
 
 if TYPE_CHECKING:
-    from exporter.poller import AppState
     from exporter.sources import Scan
+    from exporter.sync.poller import AppState
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ import argparse
 import hashlib
 from dataclasses import dataclass
 
-from exporter.config import Config
+from exporter.config.load import Config
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Final
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from exporter.durations import parse_duration
+from exporter.config.durations import parse_duration
 
 # Types whose users can be scanned for last activity, and where the data comes from.
 USER_SCAN_TYPES: Final = ("crowd", "bitbucket", "confluence")

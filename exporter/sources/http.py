@@ -17,8 +17,8 @@ from typing import Any
 import httpx
 
 from exporter import __version__
-from exporter.config import Link, TLSConfig
-from exporter.model import SourceError
+from exporter.config.load import Link, TLSConfig
+from exporter.sources.model import SourceError
 
 USER_AGENT = f"atlassian-license-exporter/{__version__}"
 Params = Mapping[str, str | int]

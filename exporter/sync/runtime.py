@@ -7,10 +7,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from exporter.collector import ReloadStatus
-from exporter.config import Config, ConfigError, load_config
-from exporter.poller import Poller
-from exporter.shard import Shard, select
+from exporter.config.load import Config, ConfigError, load_config
+from exporter.serve.collector import ReloadStatus
+from exporter.sync.poller import Poller
+from exporter.sync.shard import Shard, select
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""The container's health check: `python -m exporter.healthcheck [HOST:PORT]`.
+"""The container's health check: `python -m exporter.serve.healthcheck [HOST:PORT]`.
 
 Healthy means the exporter serves on its port, in whichever mode `--web.config.file` put it:
 plain HTTP, TLS, basic auth, or TLS with client certificates required. Over TLS the

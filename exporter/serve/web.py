@@ -10,17 +10,17 @@ from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 from prometheus_client import CollectorRegistry
 
-from exporter.config import ConfigError
-from exporter.exposition import (
+from exporter.config.load import ConfigError
+from exporter.config.webconfig import BasicAuth, WebConfig
+from exporter.serve.exposition import (
     Exposition,
     Renderer,
     accepts_gzip,
     negotiate,
     registry_renderer,
 )
-from exporter.runtime import Runtime
-from exporter.status_page import render_status_page
-from exporter.webconfig import BasicAuth, WebConfig
+from exporter.serve.status_page import render_status_page
+from exporter.sync.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

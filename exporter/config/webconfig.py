@@ -17,7 +17,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from pydantic import Field, SecretStr, ValidationError
 
-from exporter.config import ConfigError, Model, validation_problems
+from exporter.config.load import ConfigError, Model, validation_problems
 
 _TLS_VERSIONS = {"TLS12": ssl.TLSVersion.TLSv1_2, "TLS13": ssl.TLSVersion.TLSv1_3}
 

@@ -1,0 +1,1 @@
+"""Configuration: the YAML schema, its loader, and the targets resolved from it."""

@@ -1,0 +1,1 @@
+"""Serving: /metrics, the status page, health and reload endpoints."""

@@ -1,0 +1,1 @@
+"""Scheduling: the poller, the shared schedule record, backoff, shards and reloads."""
