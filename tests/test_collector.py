@@ -8,13 +8,14 @@ import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
 from exporter import metrics as m
+from exporter.apptypes import TYPES
+from exporter.config.users import ScanSettings
 from exporter.serve.collector import LicenseCollector, ReloadStatus
-from exporter.sources import SOURCES, USER_SCANS
 from exporter.sources.model import ProductLicense, ProductUsers, Snapshot, UsersSnapshot
-from exporter.sources.users import ScanSettings
+from exporter.sync.clock import Instant
 from exporter.sync.poller import AppState
-from exporter.sync.userscans import UserScanState
-from tests.factories import Upstream, fixture, make_app
+from exporter.sync.schedule import Schedule
+from tests.factories import FakeClock, Upstream, fixture, make_app, make_target
 from tests.sources.test_crowd import search, summaries
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -22,25 +23,34 @@ CROWD_APP = {"crowd_application_id": 3, "crowd_application_type": "jira"}
 NOW = 1_750_000_000.0
 
 
+def at(seconds: float) -> Instant:
+    """A moment of the test clock, on which wall and monotonic time agree."""
+    return Instant(seconds, seconds)
+
+
 def state(
-    name: str = "app", type: str = "jira", *products: ProductLicense, **kw: object
+    name: str = "app",
+    type: str = "jira",
+    *products: ProductLicense,
+    users: Schedule[UsersSnapshot] | None = None,
+    failures: Counter[str] | None = None,
+    last_success: float = NOW - 10,
+    up: bool = True,
 ) -> AppState:
-    s = AppState(make_app(name, type, **(CROWD_APP if type == "crowd" else {})), 60.0, 30.0)
-    s.snapshot = Snapshot(products)
-    s.last_success, s.last_attempt, s.last_duration, s.up = NOW - 10, NOW - 10, 0.25, True
-    for key, value in kw.items():
-        setattr(s, key, value)
-    return s
+    target = make_target(name, type, sync_interval="1m", **(CROWD_APP if type == "crowd" else {}))
+    sync = Schedule[Snapshot](60.0, snapshot=Snapshot(products), up=up)
+    sync.last_success, sync.last_attempt, sync.last_duration = at(last_success), at(NOW - 10), 0.25
+    return AppState(target, sync, users, failures if failures is not None else Counter())
 
 
 def registry(
     *states: AppState, now: float = NOW, reload: ReloadStatus | None = None
 ) -> CollectorRegistry:
     reg = CollectorRegistry(auto_describe=False)
-    by_name = {s.app.name: s for s in states}
+    by_name = {s.name: s for s in states}
     reg.register(
         LicenseCollector(
-            lambda: by_name, clock=lambda: now, reload_status=(lambda: reload) if reload else None
+            lambda: by_name, FakeClock(now), reload_status=(lambda: reload) if reload else None
         )
     )
     return reg
@@ -106,7 +116,7 @@ def test_stale_values_are_dropped_but_sync_health_stays() -> None:
         is None
     )
     assert reg.get_sample_value(m.SYNC_LAST_SUCCESS.name, {"application": "a"}) == NOW - 181
-    s.last_success = NOW - 180
+    s.sync.last_success = at(NOW - 180)
     assert (
         reg.get_sample_value(m.SEATS_USED.name, {"application": "a", "product": "jira-software"})
         == 1
@@ -114,7 +124,7 @@ def test_stale_values_are_dropped_but_sync_health_stays() -> None:
 
 
 def test_no_sync_up_before_the_first_sync() -> None:
-    s = AppState(make_app("new"), interval=60, timeout=30)
+    s = AppState(make_target("new", sync_interval="1m"), Schedule[Snapshot](60.0))
     reg = registry(s)
     assert reg.get_sample_value(m.SYNC_UP.name, {"application": "new"}) is None
     assert reg.get_sample_value(m.SYNC_INTERVAL.name, {"application": "new"}) == 60
@@ -134,11 +144,15 @@ def test_every_help_says_values_are_cached() -> None:
     assert "7 days" in m.SEATS_USED_APPROXIMATE.help
 
 
-def users_state(snapshot: UsersSnapshot | None, **kw: object) -> UserScanState:
-    users = UserScanState(3600.0, ScanSettings((("30d", 30 * 86400.0),)), snapshot=snapshot)
-    users.last_success, users.last_duration, users.up = NOW - 60, 12.5, True
-    for key, value in kw.items():
-        setattr(users, key, value)
+def users_state(
+    snapshot: UsersSnapshot | None,
+    *,
+    up: bool = True,
+    last_success: float = NOW - 60,
+    interval: float = 3600.0,
+) -> Schedule[UsersSnapshot]:
+    users = Schedule[UsersSnapshot](interval, snapshot=snapshot, up=up)
+    users.last_success, users.last_duration = at(last_success), 12.5
     return users
 
 
@@ -167,7 +181,7 @@ def test_failed_user_scan_keeps_counts_until_stale_and_sync_up_stays() -> None:
     assert reg.get_sample_value(m.USERS_SYNC_UP.name, {"application": "bb"}) == 0
     assert reg.get_sample_value(m.SYNC_UP.name, {"application": "bb"}) == 1
     assert reg.get_sample_value(m.USERS_NEVER_ACTIVE.name, labels) == 1
-    users.last_success = NOW - 3 * 3600 - 1
+    users.last_success = at(NOW - 3 * 3600 - 1)
     assert reg.get_sample_value(m.USERS_NEVER_ACTIVE.name, labels) is None
 
 
@@ -221,10 +235,12 @@ SCAN = ScanSettings(
 )
 async def test_golden_exposition(type: str, routes: dict[str, object]) -> None:
     app = make_app(f"{type}-prod", type, **(CROWD_APP if type == "crowd" else {}))
-    snapshot = await SOURCES[type](Upstream(routes).client(app), app)
+    snapshot = await TYPES[type].fetch(Upstream(routes).client(app), app)
     s = state(app.name, type, *snapshot.products)
     if type == "crowd":
-        users = await USER_SCANS[type](Upstream(routes).client(app), app, SCAN, NOW)
+        scan = TYPES[type].scan
+        assert scan is not None
+        users = await scan(Upstream(routes).client(app), app, SCAN, NOW)
         s.users = users_state(users, interval=3600.0)
     text = generate_latest(registry(s)).decode()
     # build_info carries the Python version of the machine running the test

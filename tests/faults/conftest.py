@@ -11,9 +11,11 @@ import pytest
 from aiohttp import web
 
 from exporter.config.load import Config, parse_config
+from exporter.config.targets import resolve
 from exporter.simulator import SimInstance, Simulator, demo_instances
 from exporter.sync.poller import Poller
 from tests import certs
+from tests.factories import FakeClock
 
 APPS = {
     "jira": "jira-prod",
@@ -55,10 +57,10 @@ def link(sim: Simulator, instance: SimInstance, secret_dir: Path) -> dict[str, A
 
 
 class Rig:
-    def __init__(self, sim: Simulator, config: Config, clock: list[float]) -> None:
+    def __init__(self, sim: Simulator, config: Config, clock: FakeClock) -> None:
         self.sim = sim
         self.clock = clock
-        self.poller = Poller(config, clock=lambda: clock[0])
+        self.poller = Poller(resolve(config), clock=clock)
 
     async def sync(self, name: str) -> None:
         await self.poller.sync(name)
@@ -80,7 +82,7 @@ async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
             "applications": apps,
         }
     )
-    rig = Rig(sim, config, [1_000_000.0])
+    rig = Rig(sim, config, FakeClock())
     yield rig
     await rig.poller.close()
     await sim.stop()

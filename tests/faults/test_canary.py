@@ -22,7 +22,7 @@ from tests.faults.test_upstream_faults import FAULTS
 async def test_canary_never_leaks(rig: Rig, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)  # every logger, every level, httpx and aiohttp included
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(LicenseCollector(lambda: rig.poller.states, clock=lambda: rig.clock[0]))
+    registry.register(LicenseCollector(lambda: rig.poller.states, rig.clock))
     runtime = Runtime(rig.poller, None)
     outputs: list[str] = []
     faults: list[Fault | None] = [
@@ -34,13 +34,13 @@ async def test_canary_never_leaks(rig: Rig, caplog: pytest.LogCaptureFixture) ->
         for name in APPS.values():
             rig.sim.set_fault(name, fault)
             await rig.sync(name)
-            outputs.append(rig.poller.states[name].last_error or "")
+            outputs.append(rig.poller.states[name].sync.last_error or "")
         outputs.append(generate_latest(registry).decode())
         outputs.append(render_status_page(runtime))
-    assert all(s.up for s in rig.poller.states.values()) is False
+    assert all(s.sync.up for s in rig.poller.states.values()) is False
     outputs.append(caplog.text)
     outputs.extend(repr(r.args) for r in caplog.records)
-    outputs.append(repr(rig.poller.config))
+    outputs.append(repr(rig.poller.targets))
     assert len(caplog.records) > 50  # the capture really saw the debug traffic
     for text in outputs:
         assert CANARY not in text

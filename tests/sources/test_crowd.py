@@ -6,9 +6,9 @@ from typing import Any
 import httpx
 import pytest
 
+from exporter.config.users import ScanSettings
 from exporter.sources import crowd
 from exporter.sources.model import ProductLicense, ProductUsers, SourceError
-from exporter.sources.users import ScanSettings
 from tests.factories import Upstream, fixture, json_response, make_app
 
 BASE = "/rest/admin/1.0/licensing/3"
