@@ -98,7 +98,9 @@ async def test_slow_sync_runs_concurrently_with_others() -> None:
     for _ in range(5):
         await asyncio.sleep(0)
     assert p.states["ok"].sync.up is True and p.states["hung"].sync.up is None
-    assert p.due(clock.now) == []  # the hung one is in flight, not started twice
+    assert [
+        name for name, _ in p.due(clock.now)
+    ] == []  # the hung one is in flight, not started twice
     release.set()
     await task
     await p.close()
@@ -198,7 +200,7 @@ async def test_apply_keeps_unchanged_state_and_drops_removed_applications() -> N
     assert p.states["a"] is kept
     assert p.states["b"].sync.up is None  # changed: starts afresh
     assert set(p.states) == {"a", "b", "c"}
-    assert p.due(clock.now) == ["b", "c"]
+    assert [name for name, _ in p.due(clock.now)] == ["b", "c"]
     p.apply(make_targets(app_dict("c")))
     assert set(p.states) == {"c"}
     await p.close()
@@ -276,7 +278,7 @@ async def test_a_job_whose_recording_fails_is_still_rescheduled(
     with pytest.raises(RuntimeError):
         await p.sync("a")
     assert p.states["a"].sync.next_due == clock.now + 60  # not due again at once
-    assert p.due(clock.now) == []
+    assert [name for name, _ in p.due(clock.now)] == []
     await p.close()
 
 

@@ -11,9 +11,9 @@ import contextlib
 import logging
 import random
 from collections import Counter
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final, TypeVar
+from typing import Any, Final, Generic, TypeVar
 
 import httpx
 
@@ -50,16 +50,23 @@ class AppState:
     def schedules(self) -> list[Schedule[Any]]:
         return [self.sync] if self.users is None else [self.sync, self.users]
 
-    def scan_waiting(self) -> bool:
-        """A user scan runs only while the seat sync is up: a failing server is not hit twice
-        as often, and a bad password does not count two failed logins towards Atlassian's
-        CAPTCHA lockout."""
-        return self.users is not None and not self.users.in_flight and self.sync.up is True
-
 
 def new_state(target: Target, now: float) -> AppState:
     users = None if target.users is None else Schedule[UsersSnapshot](target.users.interval, now)
     return AppState(target, Schedule[Snapshot](target.interval, now), users)
+
+
+@dataclass(frozen=True)
+class Job(Generic[T]):
+    """One periodic job of one application: what it is called in logs, its schedule, and the
+    work of one run. Every job but the license sync is secondary: it runs only while the
+    license sync is up, so a failing server is not hit twice as often and a bad password does
+    not count two failed logins towards Atlassian's CAPTCHA lockout."""
+
+    what: str
+    schedule: Schedule[T]
+    work: Callable[[LinkClient], Awaitable[T]]
+    secondary: bool
 
 
 class Poller:
@@ -126,52 +133,57 @@ class Poller:
         self.generation += 1
         self._wake.set()
 
-    def due(self, now: float) -> list[str]:
-        return [name for name, s in self.states.items() if s.sync.due(now)]
+    def jobs(self, state: AppState) -> list[Job[Any]]:
+        """The jobs of one application, the license sync first."""
+        target, entry = state.target, self._types[state.target.type]
+        jobs: list[Job[Any]] = [
+            Job("sync", state.sync, lambda client: entry.fetch(client, target.app), False)
+        ]
+        scan = entry.scan
+        if scan is not None and state.users is not None and target.users is not None:
+            settings = target.users.settings
+            jobs.append(
+                Job(
+                    "user scan",
+                    state.users,
+                    lambda client: scan(client, target.app, settings, self.clock.time()),
+                    True,
+                )
+            )
+        return jobs
 
-    def due_scans(self, now: float) -> list[str]:
-        """Applications whose user scan is due now (see AppState.scan_waiting)."""
+    def _ready(self, state: AppState, job: Job[Any], now: float) -> bool:
+        return job.schedule.due(now) and (not job.secondary or state.sync.up is True)
+
+    def due(self, now: float, *, secondary: bool = False) -> list[tuple[str, Job[Any]]]:
+        """The jobs due now: license syncs, or (`secondary`) the jobs that follow them."""
         return [
-            name
-            for name, s in self.states.items()
-            if s.users is not None and s.scan_waiting() and s.users.due(now)
+            (name, job)
+            for name, state in self.states.items()
+            for job in self.jobs(state)
+            if job.secondary == secondary and self._ready(state, job, now)
         ]
 
     async def sync(self, name: str) -> None:
+        """Run the license sync of one application now (tests and faults drive this)."""
         state = self.states[name]
-        entry = self._types[state.target.type]
-        client = self._client(state.target)
-        work = entry.fetch(client, state.target.app)
-        await self._run(state, state.sync, "sync", self._semaphore, work)
+        await self.run_job(state, self.jobs(state)[0])
 
-    async def scan_users(self, name: str) -> None:
-        state = self.states[name]
-        scan, users = self._types[state.target.type].scan, state.users
-        if scan is None or users is None or state.target.users is None:
-            return
-        settings = state.target.users.settings
-        client = self._client(state.target)
-        work = scan(client, state.target.app, settings, self.clock.time())
-        await self._run(state, users, "user scan", self._scan_semaphore, work)
-
-    async def _run(
-        self,
-        state: AppState,
-        schedule: Schedule[T],
-        what: str,
-        semaphore: asyncio.Semaphore,
-        work: Awaitable[T],
-    ) -> None:
-        """One run of one job: record its outcome in `schedule`, whatever the work raises."""
+    async def run_job(self, state: AppState, job: Job[T]) -> None:
+        """One run of one job: record its outcome in its schedule, whatever the work raises."""
+        schedule = job.schedule
         schedule.in_flight = True
-        due = schedule.next_due
+        due_before = schedule.next_due
+        # A separate limit for the secondary jobs: a scan of 100,000 users takes minutes and
+        # must not delay seat syncs.
+        semaphore = self._scan_semaphore if job.secondary else self._semaphore
         try:
             async with semaphore:
                 started = Instant.now(self.clock)
                 try:
-                    snapshot = await work
+                    snapshot = await job.work(self._client(state.target))
                 except Exception as exc:
-                    failure = describe_failure(exc, what, state.name)
+                    failure = describe_failure(exc, job.what, state.name)
                     finished = Instant.now(self.clock)
                     schedule.record_failure(failure, started, finished)
                     state.failures[failure.reason] += 1
@@ -181,13 +193,11 @@ class Poller:
                             other.hold(schedule.next_due)
                     return
                 if schedule.up is False:
-                    log.info("%s recovered application=%s", what, state.name)
+                    log.info("%s recovered application=%s", job.what, state.name)
                 jitter = self._jitter(schedule.interval)
                 schedule.record_success(snapshot, started, Instant.now(self.clock), jitter)
         finally:
-            if asyncio.iscoroutine(work):
-                work.close()  # never awaited when cancelled while waiting for the semaphore
-            if schedule.next_due == due:
+            if schedule.next_due == due_before:
                 # Recording itself failed (a bug): never leave a job due now, or the loop spins.
                 schedule.next_due = self.clock.monotonic() + schedule.interval
             schedule.in_flight = False
@@ -199,11 +209,9 @@ class Poller:
 
     async def run_due(self) -> None:
         """Run every job that is due now and wait for them (tests drive this)."""
-        now = self.clock.monotonic()
-        await asyncio.gather(*(self.sync(name) for name in self.due(now)))
-        # Then the scans, which a first successful sync may just have made due.
-        now = self.clock.monotonic()
-        await asyncio.gather(*(self.scan_users(name) for name in self.due_scans(now)))
+        for secondary in (False, True):  # the secondary ones a first sync just made due
+            due = self.due(self.clock.monotonic(), secondary=secondary)
+            await asyncio.gather(*(self.run_job(self.states[n], job) for n, job in due))
 
     def _spawn(self, work: Awaitable[None], name: str) -> None:
         task = asyncio.ensure_future(work)
@@ -211,19 +219,13 @@ class Poller:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def _start_due(self, now: float) -> None:
-        for name in self.due(now):
-            self.states[name].sync.in_flight = True
-            self._spawn(self.sync(name), f"sync-{name}")
-        for name in self.due_scans(now):
-            users = self.states[name].users
-            assert users is not None
-            users.in_flight = True
-            self._spawn(self.scan_users(name), f"users-{name}")
-
     def _next_wake(self, now: float) -> float:
-        waiting = [s.sync.next_due for s in self.states.values() if not s.sync.in_flight]
-        waiting += [s.users.next_due for s in self.states.values() if s.users and s.scan_waiting()]
+        waiting = [
+            job.schedule.next_due
+            for state in self.states.values()
+            for job in self.jobs(state)
+            if not job.schedule.in_flight and (not job.secondary or state.sync.up is True)
+        ]
         return min(max(0.0, min(waiting, default=now + MAX_SLEEP) - now), MAX_SLEEP)
 
     async def run(self) -> None:
@@ -231,7 +233,10 @@ class Poller:
         while True:
             self._wake.clear()
             now = self.clock.monotonic()
-            self._start_due(now)
+            for secondary in (False, True):
+                for name, job in self.due(now, secondary=secondary):
+                    job.schedule.in_flight = True
+                    self._spawn(self.run_job(self.states[name], job), f"{job.what}-{name}")
             # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
             # arrives as the event fires, and the exporter then ignores SIGTERM.
             with contextlib.suppress(TimeoutError):
