@@ -18,7 +18,7 @@ from exporter.config.load import ConfigError, load_config
 from exporter.config.webconfig import load_web_config, server_ssl_context
 from exporter.logs import LEVELS, setup_logging
 from exporter.serve.collector import LicenseCollector
-from exporter.serve.exposition import IncrementalRenderer
+from exporter.serve.exposition import IncrementalRenderer, live_registry
 from exporter.serve.web import make_app, serve
 from exporter.sync.poller import Poller
 from exporter.sync.runtime import Runtime
@@ -119,7 +119,8 @@ async def run(args: argparse.Namespace) -> int:
     registry.register(collector)  # alone: IncrementalRenderer renders exactly this registry
     host, port = args.listen
     runner = await serve(
-        make_app(runtime, registry, web_config, IncrementalRenderer(collector)),
+        # Process, platform and GC metrics: rendered per scrape, after the cached license part.
+        make_app(runtime, registry, web_config, IncrementalRenderer(collector), live_registry()),
         host,
         port,
         server_ssl_context(tls) if tls else None,
