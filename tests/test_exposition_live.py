@@ -85,9 +85,9 @@ def test_body_is_what_one_registry_with_both_renders_at_every_scrape(
     tmp_path: Path, fmt: tuple[Encoder, str]
 ) -> None:
     encoder, content_type = fmt
-    r, proc = rig(), FrozenProc(tmp_path)
+    r, proc, clock = rig(), FrozenProc(tmp_path), [0.0]
     counting = Counting(r)
-    exposition = Exposition(counting, lambda: 1, live=proc.registry())
+    exposition = Exposition(counting, lambda: 1, lambda: clock[0], live=proc.registry())
     first = exposition.get(encoder, content_type)
     assert first.decode() == oracle(r, proc, encoder).decode()
     assert b"process_resident_memory_bytes 4.096e+06\n" in first
@@ -97,14 +97,21 @@ def test_body_is_what_one_registry_with_both_renders_at_every_scrape(
         assert first.count(b"# EOF\n") == 1 and first.endswith(b"\n# EOF\n")
 
     proc.set(rss_pages=3000, utime=450)
+    clock[0] += Exposition.LIVE_MAX_AGE / 2  # scrapes within a second share the live part
+    assert exposition.get(encoder, content_type) is first
+    clock[0] += Exposition.LIVE_MAX_AGE / 2
     plain = exposition.get(encoder, content_type)
     assert plain.decode() == oracle(r, proc, encoder).decode()
     assert b"process_resident_memory_bytes 1.2288e+07\n" in plain
     assert b"process_cpu_seconds_total 5.0\n" in plain
     assert single_member(exposition.get(encoder, content_type, gzipped=True)) == plain
-    # The cached compressor is copied, not consumed: a further scrape is just as whole.
-    assert single_member(exposition.get(encoder, content_type, gzipped=True)) == plain
-    assert counting.renders == 1  # the license part was rendered once for all five
+
+    # The cached compressor is copied, not consumed: the next live part is just as whole.
+    proc.set(rss_pages=5000, utime=451)
+    clock[0] += Exposition.LIVE_MAX_AGE
+    again = single_member(exposition.get(encoder, content_type, gzipped=True))
+    assert again.decode() == oracle(r, proc, encoder).decode()
+    assert counting.renders == 1  # the license part was rendered once for all of them
 
 
 def test_the_real_collectors_give_what_sres_alert_on() -> None:

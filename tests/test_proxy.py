@@ -66,6 +66,8 @@ def test_secrets_stay_out_of_reprs() -> None:
         proxy_url=f"http://u:{SECRET}@p:3128", proxy_connect_header={"X-Token": [SECRET]}
     )
     assert SECRET not in repr(configured) and SECRET not in str(configured)
+    # Hashable like every other Link, though proxy_connect_header is a map.
+    assert hash(configured) == hash(configured.model_copy())
 
 
 @pytest.mark.parametrize(

@@ -90,6 +90,11 @@ class Link(Model):
     proxy_from_environment: bool = False
     proxy_connect_header: dict[str, list[SecretStr]] | None = None
 
+    def __hash__(self) -> int:
+        # proxy_connect_header is a dict, which would make Link (and Application) unhashable;
+        # the dump masks secrets, so links differing only in a secret merely share a hash.
+        return hash(self.model_dump_json())
+
     @field_validator("proxy_url")
     @classmethod
     def _check_proxy_url(cls, url: SecretStr | None) -> SecretStr | None:
