@@ -8,8 +8,12 @@ from typing import Any
 import pytest
 
 from exporter.config.load import ConfigError, Link, parse_config
+from exporter.serve.status_page import render_status_page
 from exporter.sources.http import SSLContexts, build_client
 from exporter.sources.proxy import Route, route, use_proxy
+from exporter.sync.poller import Poller
+from exporter.sync.runtime import Runtime
+from tests.e2e.processes import free_port
 
 SECRET = "s3cr3t-pw"
 
@@ -182,3 +186,31 @@ async def test_the_environment_is_ignored_without_proxy_from_environment(
         assert not [m for m in client._mounts.values() if m is not None]
     finally:
         await client.aclose()
+
+
+async def test_status_page_names_the_proxy_never_its_secrets() -> None:
+    dead = free_port()  # nothing listens there: the sync fails at the proxy
+    config = parse_config(
+        {
+            "global": {"timeout": "2s"},
+            "applications": [
+                {
+                    "name": "jira",
+                    "type": "jira",
+                    "link": {
+                        "url": "https://jira.example.com",
+                        "proxy_url": f"http://u:{SECRET}@127.0.0.1:{dead}",
+                        "proxy_connect_header": {"X-Token": [SECRET]},
+                    },
+                }
+            ],
+        }
+    )
+    poller = Poller(config)
+    try:
+        await poller.run_due()
+    finally:
+        await poller.close()
+    html = render_status_page(Runtime(poller, None))
+    assert f"cannot connect to proxy 127.0.0.1:{dead}" in html
+    assert SECRET not in html
