@@ -126,6 +126,7 @@ def test_route_takes_the_userinfo_as_basic_auth_and_keeps_it_out_of_the_url() ->
         (("X-Token", SECRET), ("X-Token", "two")),
     )
     assert via.shown == "proxy.corp:3128"
+    assert Route("https://[2001:db8::1]").shown == "[2001:db8::1]:443"
     plain = Link.model_validate(
         {
             "url": "http://jira.example.com",

@@ -38,7 +38,8 @@ class Route:
     def shown(self) -> str:
         """host:port of the proxy, for log lines and errors."""
         parts = urlsplit(self.url)
-        return f"{parts.hostname}:{parts.port or DEFAULT_PORTS[parts.scheme]}"
+        host = parts.hostname or ""
+        return f"{f'[{host}]' if ':' in host else host}:{parts.port or DEFAULT_PORTS[parts.scheme]}"
 
 
 def route(link: Link, environ: Mapping[str, str] = os.environ) -> Route | None:

@@ -10,9 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import yaml
 
 from tests.e2e.processes import Process, exporter_cmd, free_port, wait_until
+
+pytestmark = pytest.mark.integration
 
 JOB = "exporter-self"
 
