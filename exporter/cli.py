@@ -19,7 +19,12 @@ from exporter.config.targets import resolve
 from exporter.config.webconfig import load_web_config, server_ssl_context
 from exporter.logs import LEVELS, setup_logging
 from exporter.serve.collector import LicenseCollector
-from exporter.serve.exposition import IncrementalRenderer, LayoutError, check_layout
+from exporter.serve.exposition import (
+    IncrementalRenderer,
+    LayoutError,
+    check_layout,
+    live_registry,
+)
 from exporter.serve.web import make_app, serve
 from exporter.sync.poller import Poller
 from exporter.sync.runtime import Runtime
@@ -122,7 +127,8 @@ async def run(args: argparse.Namespace) -> int:
     registry.register(collector)  # alone: IncrementalRenderer renders exactly this registry
     host, port = args.listen
     runner = await serve(
-        make_app(runtime, registry, web_config, IncrementalRenderer(collector)),
+        # Process, platform and GC metrics: rendered per scrape, after the cached license part.
+        make_app(runtime, registry, web_config, IncrementalRenderer(collector), live_registry()),
         host,
         port,
         server_ssl_context(tls) if tls else None,

@@ -20,6 +20,7 @@ from exporter import __version__
 from exporter.config.models import Link, TLSConfig
 from exporter.metrics import Reason
 from exporter.sources.model import SourceError
+from exporter.sources.proxy import Route, route
 
 USER_AGENT = f"atlassian-license-exporter/{__version__}"
 Params = Mapping[str, str | int]
@@ -97,15 +98,31 @@ def auth_for(link: Link) -> httpx.Auth | None:
 
 
 def build_client(link: Link, contexts: SSLContexts, timeout: float) -> httpx.AsyncClient:
+    context = contexts.get(link.tls_config)
+    via = route(link)
+    proxy = None
+    if via is not None and via.problem is None:
+        # Plain http is forwarded to the proxy (absolute URI), https tunnels through CONNECT;
+        # an https proxy is verified with the link's TLS settings, as Go's transport does.
+        proxy = httpx.Proxy(
+            via.url,
+            auth=via.auth,
+            headers=dict(via.headers) if via.headers else None,
+            ssl_context=context if via.url.startswith("https:") else None,
+        )
     return httpx.AsyncClient(
         auth=auth_for(link),
-        verify=contexts.get(link.tls_config),
+        verify=context,
         timeout=httpx.Timeout(timeout),
         # A few connections per link: sources fetch at most a handful of paths at once.
         limits=httpx.Limits(max_connections=4, max_keepalive_connections=2),
         headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
         # A redirect from a REST path is a login page or a proxy; it is a failure, not data.
         follow_redirects=False,
+        proxy=proxy,
+        # Proxies from the environment only with proxy_from_environment, as in Prometheus;
+        # nor credentials from ~/.netrc or CAs from SSL_CERT_FILE behind the config's back.
+        trust_env=False,
     )
 
 
@@ -136,7 +153,7 @@ def parse_rate_limit_reset(value: str | None, now: float) -> float | None:
     return max(0.0, when.timestamp() - now)
 
 
-def _failure_for_status(response: httpx.Response, path: str) -> SourceError:
+def _failure_for_status(response: httpx.Response, path: str, proxy: Route | None) -> SourceError:
     status = response.status_code
     now = time.time()
     retry_after = parse_retry_after(response.headers.get("Retry-After"), now)
@@ -156,11 +173,13 @@ def _failure_for_status(response: httpx.Response, path: str) -> SourceError:
                 "CAPTCHA; log in once in a browser to clear it (not retrying "
                 "before the next interval)",
             )
+        # Some proxies (tinyproxy) answer wrong proxy credentials with a 401, not a 407.
+        via = f" (through proxy {proxy.shown}: or its credentials)" if proxy else ""
         return SourceError(
             "http_401",
             path,
-            "HTTP 401: authentication failed; check the "
-            "credentials (not retrying before the next interval)",
+            f"HTTP 401: authentication failed; check the credentials{via} "
+            "(not retrying before the next interval)",
         )
     if status == 403:
         return SourceError(
@@ -170,6 +189,8 @@ def _failure_for_status(response: httpx.Response, path: str) -> SourceError:
         return SourceError(
             "http_404", path, "HTTP 404: endpoint not found; check the URL and context path"
         )
+    if status == 407:
+        return _proxy_refused(path, proxy)
     if status == 429:
         return SourceError("http_429", path, "HTTP 429: rate limited", retry_after=retry_after)
     if 300 <= status < 400:
@@ -187,6 +208,25 @@ def _failure_for_status(response: httpx.Response, path: str) -> SourceError:
     return SourceError("http_4xx", path, f"HTTP {status}")
 
 
+def _proxy_refused(path: str, proxy: Route | None) -> SourceError:
+    where = f"proxy {proxy.shown}" if proxy else "a proxy (none configured for this link)"
+    return SourceError(
+        "http_407",
+        path,
+        f"HTTP 407 from {where}: proxy authentication required; check the user and password "
+        "in proxy_url, or proxy_connect_header",
+    )
+
+
+def _proxy_failure(exc: httpx.ProxyError, path: str, proxy: Route | None) -> SourceError:
+    """A CONNECT the proxy did not accept; httpcore words it `<status> <reason>`."""
+    answer = _short(exc)
+    if answer.startswith("407"):
+        return _proxy_refused(path, proxy)
+    where = proxy.shown if proxy else "?"
+    return SourceError("connection", path, f"proxy {where} refused the tunnel: {answer}")
+
+
 class LinkClient:
     """What a source gets: JSON GETs relative to the application's base URL."""
 
@@ -198,6 +238,7 @@ class LinkClient:
         self._extensions = (
             {"sni_hostname": link.tls_config.server_name} if link.tls_config.server_name else {}
         )
+        self._proxy = route(link)  # what build_client chose: read for error messages only
 
     async def get_json(
         self, path: str, *, optional: bool = False, params: Params | None = None
@@ -234,13 +275,22 @@ class LinkClient:
             reason: Reason = "tls" if _caused_by(exc, ssl.SSLError) else "connection"
             if _caused_by(exc, socket.gaierror):
                 reason = "dns"
-            raise SourceError(reason, path, f"cannot connect: {_short(exc)}") from None
+            # httpx connects to the proxy first: a failure to connect is the proxy's, but TLS
+            # is with the application, through the tunnel.
+            to = ""
+            if self._proxy is not None:
+                to = f" {'through' if reason == 'tls' else 'to'} proxy {self._proxy.shown}"
+            raise SourceError(reason, path, f"cannot connect{to}: {_short(exc)}") from None
+        except httpx.ProxyError as exc:
+            raise _proxy_failure(exc, path, self._proxy) from None
         except httpx.HTTPError as exc:
             raise SourceError("connection", path, f"{type(exc).__name__}: {_short(exc)}") from None
 
     async def _send(
         self, method: str, path: str, optional: bool, params: Params | None, body: Any
     ) -> Any:
+        if self._proxy is not None and self._proxy.problem is not None:
+            raise SourceError("connection", path, f"cannot use {self._proxy.problem}")
         request = self.client.build_request(
             method,
             self.base_url + path,
@@ -253,7 +303,7 @@ class LinkClient:
             if response.status_code == 404 and optional:
                 return None
             if response.status_code != 200:
-                raise _failure_for_status(response, path)
+                raise _failure_for_status(response, path, self._proxy)
             content_type = response.headers.get("Content-Type", "")
             if "json" not in content_type.lower():
                 raise SourceError(
