@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
-import json
 import socket
 import ssl
 import time
@@ -18,6 +17,7 @@ import httpx
 
 from exporter import __version__
 from exporter.config.load import Link, TLSConfig
+from exporter.sources import body as body_io
 from exporter.sources.model import SourceError
 
 USER_AGENT = f"atlassian-license-exporter/{__version__}"
@@ -102,7 +102,12 @@ def build_client(link: Link, contexts: SSLContexts, timeout: float) -> httpx.Asy
         timeout=httpx.Timeout(timeout),
         # A few connections per link: sources fetch at most a handful of paths at once.
         limits=httpx.Limits(max_connections=4, max_keepalive_connections=2),
-        headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+        headers={
+            "User-Agent": USER_AGENT,
+            "Accept": "application/json",
+            # Only what body_io can decode within the body cap: never br or zstd, never stacked.
+            "Accept-Encoding": body_io.ACCEPT_ENCODING,
+        },
         # A redirect from a REST path is a login page or a proxy; it is a failure, not data.
         follow_redirects=False,
     )
@@ -262,22 +267,15 @@ class LinkClient:
                     f"{content_type.split(';')[0] or 'no content type'} "
                     "(a login or maintenance page?)",
                 )
-            body = bytearray()
-            # Decoded bytes: the cap also stops a small gzip body that inflates without end.
-            async for chunk in response.aiter_bytes():
-                body += chunk
-                if len(body) > self.max_body:
-                    raise SourceError(
-                        "body_too_large",
-                        path,
-                        f"response larger than body_size_limit ({self.max_body} B)",
-                    )
+            coding = body_io.coding_of(response.headers.get("Content-Encoding", ""), path)
+            # The raw stream (what aiter_raw reads), decoded by body_io in bounded steps: httpx's
+            # decoders inflate whole chunks. Read directly, so a test's pre-read response works.
+            stream = response.stream
+            assert isinstance(stream, httpx.AsyncByteStream)
+            data = await body_io.read_capped(stream, coding, self.max_body, path)
         finally:
             await response.aclose()
-        try:
-            return json.loads(body)
-        except ValueError as exc:
-            raise SourceError("not_json", path, f"malformed JSON: {exc}") from None
+        return body_io.parse_json(data, path)
 
 
 def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
