@@ -8,9 +8,8 @@ import email.utils
 import socket
 import ssl
 import time
-from collections.abc import Generator, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,6 +18,9 @@ from exporter import __version__
 from exporter.config.load import Link, TLSConfig
 from exporter.sources import body as body_io
 from exporter.sources.model import SourceError
+from exporter.sources.secrets import auth_for, known_secrets, redact
+
+__all__ = ["LinkClient", "SSLContexts", "auth_for", "build_client"]
 
 USER_AGENT = f"atlassian-license-exporter/{__version__}"
 Params = Mapping[str, str | int]
@@ -54,45 +56,6 @@ class SSLContexts:
         if tls.cert_file and tls.key_file:
             context.load_cert_chain(str(tls.cert_file), str(tls.key_file))
         return context
-
-
-class _SecretAuth(httpx.Auth):
-    """Sets the Authorization header; a *_file secret is read at each request so that a rotated
-    password or token works without a restart."""
-
-    def __init__(self, scheme: str, value: str | None, file: Path | None, user: str | None):
-        self._scheme, self._value, self._file, self._user = scheme, value, file, user
-
-    def _secret(self) -> str:
-        if self._file is None:
-            return self._value or ""
-        try:
-            return self._file.read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise SourceError(
-                "secret_file", "-", f"cannot read secret file {str(self._file)!r}: {exc.strerror}"
-            ) from None
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        secret = self._secret()
-        if self._user is not None:
-            header = httpx.BasicAuth(self._user, secret)._auth_header
-        else:
-            header = f"{self._scheme} {secret}"
-        request.headers["Authorization"] = header
-        yield request
-
-
-def auth_for(link: Link) -> httpx.Auth | None:
-    if link.basic_auth is not None:
-        basic = link.basic_auth
-        password = basic.password.get_secret_value() if basic.password else None
-        return _SecretAuth("Basic", password, basic.password_file, basic.username)
-    if link.authorization is not None:
-        authz = link.authorization
-        value = authz.credentials.get_secret_value() if authz.credentials else None
-        return _SecretAuth(authz.type, value, authz.credentials_file, None)
-    return None
 
 
 def build_client(link: Link, contexts: SSLContexts, timeout: float) -> httpx.AsyncClient:
@@ -238,9 +201,15 @@ class LinkClient:
             reason = "tls" if _caused_by(exc, ssl.SSLError) else "connection"
             if _caused_by(exc, socket.gaierror):
                 reason = "dns"
-            raise SourceError(reason, path, f"cannot connect: {_short(exc)}") from None
+            raise SourceError(reason, path, f"cannot connect: {self._redact(exc)}") from None
         except httpx.HTTPError as exc:
-            raise SourceError("connection", path, f"{type(exc).__name__}: {_short(exc)}") from None
+            raise SourceError(
+                "connection", path, f"{type(exc).__name__}: {self._redact(exc)}"
+            ) from None
+
+    def _redact(self, exc: BaseException) -> str:
+        # httpx's text may quote a header or a URL: scrub it, and this link's secrets by value.
+        return redact(exc, known_secrets(self.client.auth))
 
     async def _send(
         self, method: str, path: str, optional: bool, params: Params | None, body: Any
@@ -285,7 +254,3 @@ def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
             return True
         seen = seen.__cause__ or seen.__context__
     return False
-
-
-def _short(exc: BaseException) -> str:
-    return (str(exc) or type(exc).__name__).splitlines()[0][:200]
