@@ -15,47 +15,16 @@ from typing import Any
 import httpx
 
 from exporter import __version__
-from exporter.config.load import Link, TLSConfig
+from exporter.config.load import Link
 from exporter.sources import body as body_io
 from exporter.sources.model import SourceError
 from exporter.sources.secrets import auth_for, known_secrets, redact
+from exporter.sources.tls import SSLContexts
 
 __all__ = ["LinkClient", "SSLContexts", "auth_for", "build_client"]
 
 USER_AGENT = f"atlassian-license-exporter/{__version__}"
 Params = Mapping[str, str | int]
-
-
-class SSLContexts:
-    """One SSLContext per distinct TLS configuration.
-
-    Building a context costs ~25 ms CPU and ~0.8 MiB (reference/performance.md), so 600 links
-    each building their own cost 16 s and 515 MiB; shared, 0.15 s and 28 MiB.
-    """
-
-    def __init__(self) -> None:
-        self._contexts: dict[TLSConfig, ssl.SSLContext] = {}
-
-    def get(self, tls: TLSConfig) -> ssl.SSLContext:
-        key = tls.model_copy(update={"server_name": None})
-        context = self._contexts.get(key)
-        if context is None:
-            context = self._build(tls)
-            self._contexts[key] = context
-        return context
-
-    def __len__(self) -> int:
-        return len(self._contexts)
-
-    @staticmethod
-    def _build(tls: TLSConfig) -> ssl.SSLContext:
-        context = ssl.create_default_context(cafile=str(tls.ca_file) if tls.ca_file else None)
-        if tls.insecure_skip_verify:
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
-        if tls.cert_file and tls.key_file:
-            context.load_cert_chain(str(tls.cert_file), str(tls.key_file))
-        return context
 
 
 def build_client(link: Link, contexts: SSLContexts, timeout: float) -> httpx.AsyncClient:

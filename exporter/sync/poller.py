@@ -106,6 +106,9 @@ class Poller:
             ):
                 del self.states[name]
                 self._close_client(name)
+            elif self._contexts.stale(new.link.tls_config):
+                # Rotated CA, certificate or key files: the next sync builds a fresh client.
+                self._close_client(name)
         for app in config.applications:
             if app.name not in self.states:
                 self.states[app.name] = AppState(
