@@ -29,6 +29,11 @@ def _gzip_zeros(size: int) -> bytes:
     return b"".join([*parts, compressor.flush()])
 
 
+def _raw_deflate(data: bytes) -> bytes:
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    return compressor.compress(data) + compressor.flush()
+
+
 @pytest.fixture(scope="module")
 def single_bomb() -> bytes:
     """About 1 MiB on the wire, 1 GiB inflated: the most one gzip layer of this size holds."""
@@ -59,7 +64,10 @@ async def bomb_server(
         "/stacked": (stacked_bomb, "gzip, gzip"),
         "/deflate": (deflate, "deflate"),
         "/brotli": (b"\x0b\x02\x80{}\x03", "br"),
-        "/small": (gzip.compress(b'{"ok": true}'), "gzip"),
+        "/small-gzip": (gzip.compress(b'{"ok": true}'), "gzip"),
+        "/small-deflate": (zlib.compress(b'{"ok": true}'), "deflate"),
+        "/small-raw-deflate": (_raw_deflate(b'{"ok": true}'), "deflate"),
+        "/small-identity": (b'{"ok": true}', "identity"),
     }
 
     async def handler(request: web.Request) -> web.StreamResponse:
@@ -156,9 +164,10 @@ async def test_accept_encoding_names_only_what_is_decoded() -> None:
         await client.aclose()
 
 
-async def test_ordinary_gzip_bodies_still_decode(bomb_server: str) -> None:
+@pytest.mark.parametrize("coding", ["gzip", "deflate", "raw-deflate", "identity"])
+async def test_ordinary_bodies_still_decode(bomb_server: str, coding: str) -> None:
     client = await _client(bomb_server)
     try:
-        assert await client.get_json("/small") == {"ok": True}
+        assert await client.get_json(f"/small-{coding}") == {"ok": True}
     finally:
         await client.client.aclose()
