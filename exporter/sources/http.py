@@ -178,7 +178,8 @@ class LinkClient:
 
     def _redact(self, exc: BaseException) -> str:
         # httpx's text may quote a header or a URL: scrub it, and this link's secrets by value.
-        return redact(exc, known_secrets(self.client.auth))
+        tls = _caused_by(exc, ssl.SSLError)
+        return redact(exc, known_secrets(self.client.auth), keep_quoted=tls)
 
     async def _send(
         self, method: str, path: str, optional: bool, params: Params | None, body: Any

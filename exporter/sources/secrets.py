@@ -99,10 +99,16 @@ def known_secrets(auth: httpx.Auth | None) -> tuple[str, ...]:
     return tuple(f for f in forms if len(f) >= 4)
 
 
-def redact(exc: BaseException, secrets: Iterable[str] = ()) -> str:
-    """One short line about `exc` with quoted text, URLs and the given secrets taken out."""
+def redact(exc: BaseException, secrets: Iterable[str] = (), *, keep_quoted: bool = False) -> str:
+    """One short line about `exc` with quoted text, URLs and the given secrets taken out.
+
+    `keep_quoted` for OpenSSL's text, which quotes only the host name it checked (useful to see
+    which name failed, and never a header).
+    """
     text = str(exc) or type(exc).__name__
     for secret in sorted(secrets, key=len, reverse=True):
         text = text.replace(secret, "<secret>")
-    text = _URL.sub("<url>", _QUOTED.sub("'<redacted>'", text))
+    if not keep_quoted:
+        text = _QUOTED.sub("'<redacted>'", text)
+    text = _URL.sub("<url>", text)
     return (text.splitlines() or [type(exc).__name__])[0][:200]

@@ -74,6 +74,29 @@ async def test_rotated_ca_file_is_used_after_a_reload(tmp_path: Path) -> None:
         await runner.cleanup()
 
 
+async def test_tls_failure_names_the_host_that_did_not_match(tmp_path: Path) -> None:
+    """Exception text is redacted, but OpenSSL's quoted host name is kept: it says what to fix."""
+    cert, key = certs.self_signed(tmp_path)  # for 127.0.0.1 only
+    sim = Simulator([i for i in demo_instances() if i.name == "bitbucket-prod"])
+    runner = await _serve(sim, cert, key)
+    link = {
+        "url": f"https://localhost:{runner.addresses[0][1]}/bitbucket-prod",
+        "tls_config": {"ca_file": str(cert)},
+        "basic_auth": {"username": "admin", "password": "admin"},
+    }
+    poller = Poller(
+        parse_config({"applications": [{"name": "bb", "type": "bitbucket", "link": link}]})
+    )
+    try:
+        await poller.run_due()
+    finally:
+        await poller.close()
+        await runner.cleanup()
+    state = poller.states["bb"]
+    assert dict(state.failures) == {"tls": 1}
+    assert "'localhost'" in (state.last_error or ""), state.last_error
+
+
 def test_contexts_follow_file_content(tmp_path: Path) -> None:
     first, _ = certs.self_signed(tmp_path, "first")
     second, _ = certs.self_signed(tmp_path, "second")
