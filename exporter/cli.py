@@ -26,6 +26,7 @@ from exporter.serve.exposition import (
     live_registry,
 )
 from exporter.serve.web import make_app, serve
+from exporter.sources.tls import check_tls
 from exporter.sync.poller import Poller
 from exporter.sync.runtime import Runtime
 from exporter.sync.shard import parse_shard, select
@@ -187,6 +188,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             config = load_config(args.config_file)
         except ConfigError as exc:
             print(exc, file=sys.stderr)
+            return 1
+        # Loading the TLS files too: a missing, garbled or encrypted one is a config error here,
+        # not a `tls` failure at the first sync.
+        problems = [
+            f"applications[{i}].link.tls_config.{problem}"
+            for i, app in enumerate(config.applications)
+            for problem in check_tls(app.link.tls_config)
+        ]
+        if problems:
+            print("\n".join(problems), file=sys.stderr)
             return 1
         print(f"{args.config_file}: configuration OK, {len(config.applications)} application(s)")
         return 0
