@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from prometheus_client.parser import text_string_to_metric_families
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.measure import percentile
@@ -33,15 +32,16 @@ from bench.procs import (
     HOST,
     Proc,
     cpu_seconds,
-    http_get,
     memory_kib,
+    snapshot,
     start_exporter,
     start_simulator,
-    wait_until,
 )
+from bench.reference import samples
 from bench.scrape import Connection, connect
-from bench.tree import snapshot
-from bench.workload import LATENCY_MS, apps, config_dict
+from bench.workload import apps, config_dict
+
+SUCCESS = "atlassian_license_sync_last_success_timestamp_seconds"
 
 FAULTS = [
     {"kind": "slow", "seconds": 5},
@@ -96,9 +96,8 @@ async def drive(port: int, clients: int, seconds: float, applications: int) -> D
     bytes already checked).
 
     The client is bench/scrape.py's raw HTTP/1.1 one: the driver shares 2 cores with the
-    exporter, and a closed loop measures whichever side is slower. httpx needs about 6 ms of
-    CPU per answer and aiohttp's client 1.5 ms, so with either the driver, not the exporter,
-    set the latency (about 150 and 700 requests/s for one driver process).
+    exporter, and a closed loop measures whichever side is slower (with httpx or aiohttp's
+    client, about 150 and 700 requests/s for one driver process).
     """
     requests = [
         (
@@ -183,21 +182,14 @@ def drive_process(port: int, clients: int, seconds: float, applications: int) ->
     return driven
 
 
-def sync_progress(port: int) -> tuple[dict[str, float], float]:
+def sync_progress(exporter: Proc) -> tuple[dict[str, float], float]:
     """Each application's last successful sync, and the failed syncs so far, from /metrics."""
-    status, body = http_get(port, "/metrics", timeout=10)
+    status, body = exporter.get("/metrics", timeout=10)
     if status != 200:
         raise RuntimeError(f"/metrics answered {status}")
     text = body.decode()
-    last_success: dict[str, float] = {}
-    failures = 0.0
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            if sample.name == "atlassian_license_sync_last_success_timestamp_seconds":
-                last_success[sample.labels["application"]] = sample.value
-            elif sample.name == "atlassian_license_sync_failures_total":
-                failures += sample.value
-    return last_success, failures
+    failures = sum(v for _, v in samples(text, "atlassian_license_sync_failures_total"))
+    return {k["application"]: v for k, v in samples(text, SUCCESS)}, failures
 
 
 async def main_async(
@@ -241,34 +233,25 @@ def main() -> int:
     args = parser.parse_args()
     snapshot()  # the processes run a copy of exporter/ (bench/procs.py's spawn)
     logs = Path(tempfile.mkdtemp(prefix="load-"))
-    sim, sim_port = start_simulator(args.apps, LATENCY_MS, logs)
+    sim = start_simulator(args.apps, logs)
     exporter: Proc | None = None
     try:
-        sim_url = f"http://{HOST}:{sim_port}"
+        sim_url = f"http://{HOST}:{sim.port}"
         selected = apps(sim_url, args.apps)
-        config = config_dict(selected)
-        config["global"].update(sync_interval=args.sync_interval, timeout="2s")
-        started, port = start_exporter("load", config, logs)
-        exporter = started
-
-        def ready() -> bool:
-            started.check_alive()
-            return http_get(port, "/-/ready")[0] == 200
-
-        wait_until(ready, 120, "the exporter to be ready", step=0.2)
+        config = config_dict(selected, sync_interval=args.sync_interval, timeout="2s")
+        exporter = start_exporter("load", config, logs)
+        exporter.wait_for("/-/ready", 120, step=0.2)
         pids = {"exporter": exporter.pid, "simulator": sim.pid}
-        synced_before, failed_before = sync_progress(port)
+        synced_before, failed_before = sync_progress(exporter)
         cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
         wall = time.perf_counter()
         faulty = [app.name for app in selected[: args.apps // 4]]
-        driven, injected = asyncio.run(main_async(args, sim_url, port, faulty))
+        driven, injected = asyncio.run(main_async(args, sim_url, exporter.port, faulty))
         wall = time.perf_counter() - wall
         cpu = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in pids.items()}
         cpu["load driver"] = sum(d.cpu for d in driven)
-        synced_after, failed_after = sync_progress(port)
-        succeeded = sum(
-            1 for name, when in synced_after.items() if when > synced_before.get(name, 0.0)
-        )
+        synced_after, failed_after = sync_progress(exporter)
+        succeeded = sum(1 for name, t in synced_after.items() if t > synced_before.get(name, 0.0))
         failed = failed_after - failed_before
         alive = exporter.alive()
         rss = memory_kib(exporter.pid)["VmHWM"] / 1024
