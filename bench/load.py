@@ -237,7 +237,7 @@ def main() -> int:
     exporter: Proc | None = None
     try:
         sim_url = f"http://{HOST}:{sim.port}"
-        selected = apps(sim_url, args.apps)
+        selected = list(apps(sim).values())
         config = config_dict(selected, sync_interval=args.sync_interval, timeout="2s")
         exporter = start_exporter("load", config, logs)
         exporter.wait_for("/-/ready", 120, step=0.2)

@@ -256,7 +256,7 @@ def main() -> int:
     say(f"other processes use {other:.2f} cores; starting the simulator ({plan.big} instances)")
     sim = start_simulator(plan.big, logs)
     try:
-        selected = apps(f"http://127.0.0.1:{sim.port}", plan.big)
+        selected = list(apps(sim, plan.big).values())
         bench = SyncBench(Meter(sim.pid), selected)
         rows, states, chosen, why, same_urls = asyncio.run(sync_section(plan, bench, sim.port))
         big_row = next(r for r in rows if r.n == plan.big and r.concurrency == chosen)

@@ -24,10 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # as `python bench/users.py`
 
-from bench.procs import HOST, ROOT, memory_kib, start_simulator
-from bench.workload import app, config_dict
+from bench.procs import ROOT, Proc, memory_kib, start_simulator
+from bench.workload import apps, config_dict
 from exporter.config.load import Application, Config, parse_config
-from exporter.simulator import demo_instances
 from exporter.sources import USER_SCANS
 from exporter.sources.http import LinkClient, SSLContexts, build_client
 from exporter.sources.users import ScanSettings
@@ -35,19 +34,12 @@ from exporter.sources.users import ScanSettings
 GOAL_SECONDS = 120.0
 
 
-def config(base: str) -> Config:
+def config(sim: Proc) -> Config:
     """The demo's Bitbucket instance and the first application its Crowd instance knows."""
-    demo = {inst.name: inst for inst in demo_instances()}
-    crowd = demo["crowd"].crowd_apps[0]
-    keys = {"crowd_application_id": crowd.id, "crowd_application_type": crowd.type}
-    apps = [
-        app(base, demo["bitbucket-prod"]).entry(),
-        app(base, demo["crowd"], crowd.name).entry(**keys),
-    ]
+    demo = apps(sim)
+    selected = [demo["bitbucket-prod"], demo["jira-emea"]]
     detail = {"inactive_for": "90d", "max_users": 50}
-    return parse_config(
-        {**config_dict([], timeout="60s", user_detail=detail), "applications": apps}
-    )
+    return parse_config(config_dict(selected, timeout="60s", user_detail=detail))
 
 
 async def scan(cfg: Config, application: Application, traced: bool) -> tuple[float, int, int, int]:
@@ -80,7 +72,7 @@ async def run(counts: list[int]) -> bool:
     for count in counts:
         sim = start_simulator("demo", Path(tempfile.mkdtemp(prefix="users-")), 0, count, ROOT)
         try:
-            cfg = config(f"http://{HOST}:{sim.port}")
+            cfg = config(sim)
             for application in cfg.applications:
                 elapsed, licensed, growth, _ = await scan(cfg, application, traced=False)
                 peak = max(peak, memory_kib()["VmHWM"])

@@ -1,16 +1,15 @@
-"""The benchmark's applications: simulator instances and the exporter config for them.
-
-The simulator process is started with `--instances MAX` (seed 0); `generated_instances` with
-the same seed gives the same names, types, products and credentials here, so the first N of
-them are N mixed jira/confluence/bitbucket applications served by that process.
+"""The benchmark's applications, as the simulator process lists them, and the exporter config
+monitoring them. Read from the process (`/-/sim/instances`): the bench never builds the
+simulator's instances itself, and the exporter side never imports the simulator.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
-from exporter.simulator import SimInstance, generated_instances
+from bench.procs import Proc
 from exporter.sources import bitbucket, confluence, jira
 
 
@@ -22,6 +21,7 @@ class App:
     username: str
     password: str
     products: tuple[str, ...]  # Jira role keys (known up front only to the lower bound)
+    crowd: dict[str, Any] | None = None  # on a Crowd instance: the application it reports
 
     def rounds(self) -> list[list[str]]:
         """The paths the exporter's source for this type fetches, round by round.
@@ -38,22 +38,31 @@ class App:
     def requests(self) -> int:
         return sum(len(paths) for paths in self.rounds())
 
-    def entry(self, **keys: Any) -> dict[str, Any]:
+    def entry(self) -> dict[str, Any]:
         """This application in the exporter's configuration (as parsed YAML)."""
         login = {"username": self.username, "password": self.password}
-        link = {"url": self.url, "basic_auth": login}
-        return {"name": self.name, "type": self.type, **keys, "link": link}
+        out = {"name": self.name, "type": self.type, "link": {"url": self.url, "basic_auth": login}}
+        if self.crowd is not None:
+            out.update(
+                crowd_application_id=self.crowd["id"], crowd_application_type=self.crowd["type"]
+            )
+        return out
 
 
-def app(base_url: str, inst: SimInstance, name: str = "", kind: str = "") -> App:
-    """The application monitoring `inst` (a Crowd instance: one of its `name`d apps)."""
-    products = tuple(p.key for p in inst.products)
-    url = f"{base_url}/{inst.name}"
-    return App(name or inst.name, kind or inst.type, url, inst.username, inst.password, products)
-
-
-def apps(base_url: str, total: int) -> list[App]:
-    return [app(base_url, inst) for inst in generated_instances(total)]
+def apps(sim: Proc, total: int | None = None) -> dict[str, App]:
+    """The simulator's first `total` instances by name; a Crowd instance is listed once for
+    each application it knows (by that application's name), not by its own."""
+    status, body = sim.get("/-/sim/instances", timeout=30)
+    if status != 200:
+        raise RuntimeError(f"simulator /-/sim/instances answered {status}")
+    out = {}
+    for inst in json.loads(body)[:total]:
+        login = (inst["url"], inst["username"], inst["password"], tuple(inst["products"]))
+        for crowd in inst["crowd_apps"]:
+            out[crowd["name"]] = App(crowd["name"], "crowd", *login, crowd=crowd)
+        if not inst["crowd_apps"]:
+            out[inst["name"]] = App(inst["name"], inst["type"], *login)
+    return out
 
 
 def config_dict(selected: list[App], max_concurrent_syncs: int = 16, **glob: Any) -> dict[str, Any]:
