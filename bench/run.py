@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # as `python bench/run.py`
 
-from bench.procs import BENCH, OUT, ROOT, TREE, snapshot  # imports no exporter module
+from bench.procs import BENCH, OUT, snapshot  # imports no exporter module
 
 # Every exporter import below, in this process and in every process started, is of this copy.
 sys.path.insert(0, str(snapshot()))
@@ -40,60 +40,35 @@ from exporter.serve.collector import LicenseCollector, ReloadStatus  # noqa: E40
 from exporter.serve.exposition import IncrementalRenderer  # noqa: E402
 from exporter.sync.poller import AppState  # noqa: E402
 
-# Everything is imported: give this process the sys.path of `python -m exporter` (the copy,
-# then the interpreter's own entries), so that the in-process exporter and lower bound pay
-# for the same import look-ups (httpcore imports sniffio at run time) as the real process.
-_OURS = {str(ROOT), str(BENCH), str(TREE), ""}
-sys.path[:] = [str(TREE), *(p for p in sys.path if p not in _OURS)]
-
 # The simulator keeps up at this concurrency if it needs less than this share of its core.
 SIM_HEADROOM = 0.85
+PROFILED_RENDERS = 5
+WARM_N = 100  # N of the immediate second sync on warm connections (highest concurrency)
 
 
 @dataclass(frozen=True)
 class Plan:
-    quick: bool
     # (N, max_concurrent_syncs values, runs per value, sequential sampling step)
     sync: tuple[tuple[int, tuple[int, ...], tuple[int, ...], int], ...]
     big: int  # N of the what-if, the profiles, the scrape and the large memory run
     render_calls: int
     # HTTP scrapes (sequential, concurrent x4, sequential gzip): the exporter's, and the
     # reference's (fewer: its p50 is what a ratio needs; at N = 1000 a render costs ~0.3 s).
-    http_exporter: tuple[int, int, int]
-    http_reference: tuple[int, int, int]
-    profiled_renders: int
+    http: tuple[tuple[int, int, int], tuple[int, int, int]]
     startup_runs: int
-    memory_ns: tuple[int, ...]
     budget: float  # seconds; optional parts are skipped when the run falls behind it
 
+    @property
+    def quick(self) -> bool:
+        return self.big < 1000
 
-FULL = Plan(
-    quick=False,
-    # N = 1000 at C = 64 is the goal's row: 3 runs, since one run of each side swung the ratio
-    # between 0.83 and 1.78 on an idle machine (about 17 s per run of both).
-    sync=((10, (16,), (3,), 1), (100, (16, 64), (2, 2), 2), (1000, (16, 64), (1, 3), 20)),
-    big=1000,
-    render_calls=10,
-    http_exporter=(100, 16, 10),
-    http_reference=(20, 8, 5),
-    profiled_renders=5,
-    startup_runs=3,
-    memory_ns=(10, 1000),
-    budget=280.0,
-)
-QUICK = Plan(
-    quick=True,
-    sync=((10, (16,), (1,), 1), (100, (16, 64), (1, 1), 10)),
-    big=100,
-    render_calls=20,
-    http_exporter=(30, 8, 5),
-    http_reference=(10, 4, 5),
-    profiled_renders=5,
-    startup_runs=1,
-    memory_ns=(10, 100),
-    budget=55.0,
-)
-WARM_N = 100  # N of the immediate second sync on warm connections (highest concurrency)
+
+# N = 1000 at C = 64 is the goal's row: 3 runs, since one run of each side swung the ratio
+# between 0.83 and 1.78 on an idle machine (about 17 s per run of both).
+FULL_SYNC = ((10, (16,), (3,), 1), (100, (16, 64), (2, 2), 2), (1000, (16, 64), (1, 3), 20))
+FULL = Plan(FULL_SYNC, 1000, 10, ((100, 16, 10), (20, 8, 5)), 3, 280.0)
+QUICK_SYNC = ((10, (16,), (1,), 1), (100, (16, 64), (1, 1), 10))
+QUICK = Plan(QUICK_SYNC, 100, 20, ((30, 8, 5), (10, 4, 5)), 1, 55.0)
 
 
 def say(message: str) -> None:
@@ -193,7 +168,7 @@ def render_section(
     )
     say(f"render N={plan.big}: exporter p50 {results['exporter'].p50_ms:.2f} ms, "
         f"reference p50 {results['reference'].p50_ms:.2f} ms")  # fmt: skip
-    renders = plan.profiled_renders
+    renders = PROFILED_RENDERS
     with profiling.profiled() as profile:
         for _ in range(renders):
             generate_latest(registry)
@@ -224,7 +199,7 @@ def process_section(
     memory = []
     kept: Proc | None = None
     try:
-        for n in plan.memory_ns:
+        for n in (10, plan.big):
             step = 0.01 if n <= 100 else 0.05
             started, proc = realproc.run_exporter(f"memory-{n}", selected[:n], logs, step=step,
                                                   sim_pid=sim_pid, keep=n == plan.big)  # fmt: skip
@@ -235,7 +210,7 @@ def process_section(
             raise RuntimeError("no exporter process at the scrape N")
         # The HTTP series' time caps shrink (to half at most) when the run is behind.
         scale = min(1.0, max(0.5, (deadline - time.monotonic() - 5) / 60))
-        http = realproc.http_scrape(kept, logs, plan.http_exporter, plan.http_reference, scale)
+        http = realproc.http_scrape(kept, logs, *plan.http, scale)
         say(f"HTTP scrape N={plan.big}: exporter p50 {http.exporter['sequential'].p50_ms:.2f} "
             f"ms, reference p50 {http.reference['sequential'].p50_ms:.2f} ms")  # fmt: skip
     finally:
