@@ -18,7 +18,6 @@ class Cost:
     requests: int  # upstream requests made
     failed: int  # applications (or requests) that did not end as expected
     other: float = 0.0  # cores used by processes not ours meanwhile (see procs.Others)
-    steal: float = 0.0  # cores stolen by the hypervisor meanwhile
 
     @property
     def cpu_ms_per_request(self) -> float:
@@ -31,8 +30,8 @@ class Cost:
 
     def times(self, k: int) -> Cost:
         """This cost k times over (a sampled run scaled up); failures stay as counted."""
-        return Cost(self.wall * k, self.cpu * k, self.sim_cpu * k, self.requests * k,
-                    self.failed, self.other, self.steal)  # fmt: skip
+        k_times = (self.wall * k, self.cpu * k, self.sim_cpu * k, self.requests * k)
+        return Cost(*k_times, self.failed, self.other)
 
 
 class Meter:
@@ -47,7 +46,7 @@ class Meter:
         def stop(requests: int, failed: int) -> Cost:
             wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
             sim = cpu_seconds(self.sim_pid) - sim0
-            return Cost(wall, cpu, sim, requests, failed, *others.stop())
+            return Cost(wall, cpu, sim, requests, failed, others.stop())
 
         return stop
 

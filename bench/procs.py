@@ -104,34 +104,30 @@ def memory_kib(pid: int | str = "self") -> dict[str, int]:
 
 
 class Others:
-    """CPU that processes other than ours used meanwhile (in cores), and hypervisor steal.
-
-    Other people's work on this shared 2-core machine shows up here; a figure measured
-    while `other` is well above 0 is slowed by it."""
+    """CPU that processes other than ours used meanwhile, in cores: other people's work on this
+    shared 2-core machine; a figure measured while it is well above 0 is slowed by it."""
 
     def __init__(self, pids: Sequence[int]) -> None:
         self.pids = list(pids)
         self._start = self._read()
 
-    def _read(self) -> tuple[float, float, float, float]:
-        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-        user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+    def _read(self) -> tuple[float, float]:
+        """(CPU seconds used by processes not ours so far, perf_counter)."""
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:8]]
+        busy = sum(fields) - fields[3] - fields[4]  # all but idle and iowait; steal excluded
         ours = time.process_time() + sum(cpu_seconds(pid) for pid in self.pids)
-        busy = (user + nice + system + irq + softirq) / _TICK
-        return busy, steal / _TICK, ours, time.perf_counter()
+        return busy / _TICK - ours, time.perf_counter()
 
-    def stop(self) -> tuple[float, float]:
-        busy, steal, ours, now = self._read()
-        busy0, steal0, ours0, then = self._start
-        wall = max(now - then, 1e-9)
-        return max(0.0, (busy - busy0) - (ours - ours0)) / wall, (steal - steal0) / wall
+    def stop(self) -> float:
+        (other, now), (other0, then) = self._read(), self._start
+        return max(0.0, other - other0) / max(now - then, 1e-9)
 
 
 def other_cores() -> float:
     """One second's reading of the cores other processes use."""
     probe = Others([])
     time.sleep(1.0)
-    return probe.stop()[0]
+    return probe.stop()
 
 
 @dataclass
@@ -218,11 +214,9 @@ def start_reference_server(samples: Path, log_dir: Path) -> Proc:
 
 def import_floor_kib() -> int:
     """Peak RSS of an interpreter that only imported the exporter's CLI module."""
-    code = (
-        "import exporter.cli, pathlib; "
-        "print([l for l in pathlib.Path('/proc/self/status').read_text().splitlines() "
-        "if l.startswith('VmHWM')][0].split()[1])"
+    status = "open('/proc/self/status').read()"
+    code = f"import exporter.cli, re; print(re.findall(r'VmHWM:\\s*(\\d+)', {status})[0])"
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=TREE, capture_output=True, check=True, timeout=60
     )
-    args = [sys.executable, "-c", code]
-    done = subprocess.run(args, cwd=TREE, capture_output=True, check=True, timeout=60)
     return int(done.stdout.decode().strip())

@@ -51,7 +51,7 @@ def run_exporter(
         listening = proc.wait_for("/-/healthy", 180, step)
         ready = proc.wait_for("/-/ready", 180, step)
         cpu = cpu_seconds(proc.pid)
-        other, _ = others.stop()
+        other = others.stop()
         status, body = proc.get("/metrics")
         metrics_ok = time.perf_counter() - proc.started
         up = {k["application"]: v for k, v in samples(body.decode(), "atlassian_license_sync_up")}
@@ -128,7 +128,7 @@ def http_scrape(
             others = Others([proc.pid, ref.pid])
             caps = tuple(cap * cap_scale for cap in CAPS[target])
             setattr(out, target, asyncio.run(_series(server, path, counts, caps)))
-            out.other[target] = others.stop()[0]
+            out.other[target] = others.stop()
         out.hwm_after_kib = memory_kib(proc.pid)["VmHWM"]
     finally:
         ref.stop()

@@ -64,25 +64,26 @@ class ProfileSummary:
 
 @dataclass
 class Results:
+    """Filled in section by section by bench/run.py."""
+
     quick: bool
-    machine: dict[str, str]
-    big: int  # N of the what-ifs, the render, the HTTP series and the profiles
-    sync_rows: list[SyncRow]
-    chosen_c: int
-    chosen_why: str
-    same_urls: str
-    aiohttp: Cost | None  # what-if: the lower bound with aiohttp's client, None if skipped
-    render: dict[str, Latency]
-    identical_samples: bool
-    render_samples: int
-    http: HttpScrape
-    startup: list[Started]
-    memory: list[Started]
-    floor_kib: int
-    profiles: list[ProfileSummary]
-    other_before: float
+    big: int  # N of the what-if, the render, the HTTP series and the profiles
     snapshot_at: str
-    elapsed: float
+    other_before: float  # cores other processes used just before the run
+    sync_rows: list[SyncRow] = field(default_factory=list)
+    chosen_c: int = 16
+    chosen_why: str = ""
+    same_urls: str = ""
+    aiohttp: Cost | None = None  # what-if: the lower bound with aiohttp's client
+    render: dict[str, Latency] = field(default_factory=dict)
+    identical_samples: bool = False
+    render_samples: int = 0
+    http: HttpScrape = field(default_factory=HttpScrape)
+    startup: list[Started] = field(default_factory=list)
+    memory: list[Started] = field(default_factory=list)
+    floor_kib: int = 0
+    profiles: list[ProfileSummary] = field(default_factory=list)
+    elapsed: float = 0.0
 
 
 def f(value: float, digits: int = 2) -> str:
@@ -157,37 +158,23 @@ def sync_section(r: Results) -> list[str]:
     if goal.sequential is not None:
         speedup = goal.sequential.wall / goal.exporter.wall
         out.append(f"Exporter vs the sequential script: {f(speedup, 1)}x faster (wall).")
-    out += [
-        "",
-        "What-ifs (no exporter change): (2) an immediate second sync by the same Poller, whose "
-        "clients still hold idle keep-alive connections: no TCP connects (real upstreams close "
-        "idle connections long before a 5 min interval ends, so this only isolates the cost of "
-        "connection set-up); (3) the lower bound's requests made with aiohttp's client (one "
-        "ClientSession per application) instead of httpx. (What-if (1) of earlier runs, the "
-        "`import sniffio` answered from `sys.modules`, is what installing sniffio now does.)",
-        "",
-    ]
-    rows = []
-    warm = next((row for row in r.sync_rows if row.warm is not None), None)
-    if warm is not None and warm.warm is not None:
-        w, first = warm.warm, warm.exporter
-        rows.append([f"(2) second sync, warm connections, N = {warm.n}, C = {warm.concurrency}",
-                     f(w.wall), f(w.cpu), f(w.cpu_ms_per_request),
-                     f"{f(first.cpu)} ({f(first.cpu_ms_per_request)} ms/req)", "-",
-                     f(w.other)])  # fmt: skip
     a, lb = r.aiohttp, goal.lower
-    if a is None:
-        rows.append(["(3) skipped: the run was behind its time budget", *["-"] * 6])
-    else:
-        rows.append([f"(3) lower bound with aiohttp's client, C = {r.chosen_c}", f(a.wall),
-                     f(a.cpu), f(a.cpu_ms_per_request),
-                     f"{f(lb.cpu)} ({f(lb.cpu_ms_per_request)} ms/req, httpx)",
-                     f(a.wall / lb.wall), f(a.other)])  # fmt: skip
-    return out + table(
-        "variant | exporter wall | exporter CPU | CPU ms/req | CPU of the first sync above | "
-        "wall / lower bound above | other processes, cores",
-        rows,
-    )
+    whatif = "skipped: the run was behind its time budget"
+    if a is not None:
+        whatif = (
+            f"wall {f(a.wall)} s, CPU {f(a.cpu)} s ({f(a.cpu_ms_per_request)} ms/req) vs "
+            f"{f(lb.wall)} s, {f(lb.cpu)} s ({f(lb.cpu_ms_per_request)} ms/req) with httpx: "
+            f"**{f(a.wall / lb.wall)}** x its wall; other processes {f(a.other)} cores"
+        )
+    return [
+        *out,
+        "",
+        "What-if (no exporter change): the lower bound's requests made with aiohttp's client "
+        f"(one ClientSession per application) instead of httpx, C = {r.chosen_c}: {whatif}. "
+        "(Earlier runs had two more what-ifs: `import sniffio` answered from `sys.modules`, "
+        "what installing sniffio now does; a second sync on warm keep-alive connections, which "
+        "cost what a first sync does.)",
+    ]
 
 
 def ideal_wall(row: SyncRow) -> float:
@@ -345,7 +332,7 @@ def render(r: Results) -> str:
         f"## Results ({'--quick smoke run' if r.quick else 'full run'}, {r.elapsed:.0f} s, "
         f"`.venv/bin/python -m bench.run{quick}`)",
         "",
-        *(f"- **{k}**: {v}" for k, v in r.machine.items()),
+        *(f"- **{k}**: {v}" for k, v in machine().items()),
         f"- **Measured**: a copy of exporter/ taken at {r.snapshot_at} (bench/out/tree); other "
         f"processes used {f(r.other_before)} cores just before the run",
         "",

@@ -30,11 +30,11 @@ from prometheus_client import CollectorRegistry, generate_latest  # noqa: E402
 from prometheus_client.exposition import choose_encoder  # noqa: E402
 
 from bench import profiling, realproc  # noqa: E402
-from bench.measure import Cost, Latency, Meter, time_renders  # noqa: E402
+from bench.measure import Cost, Meter, time_renders  # noqa: E402
 from bench.procs import Proc, import_floor_kib, other_cores, start_simulator  # noqa: E402
 from bench.reference import build_registry, families_from_exposition, sample_lines  # noqa: E402
-from bench.report import ProfileSummary, Results, machine, render, write_results  # noqa: E402
-from bench.syncround import SyncBench, SyncRow  # noqa: E402
+from bench.report import ProfileSummary, Results, render, write_results  # noqa: E402
+from bench.syncround import SyncBench  # noqa: E402
 from bench.workload import App, apps  # noqa: E402
 from exporter.serve.collector import LicenseCollector, ReloadStatus  # noqa: E402
 from exporter.serve.exposition import IncrementalRenderer  # noqa: E402
@@ -43,7 +43,6 @@ from exporter.sync.poller import AppState  # noqa: E402
 # The simulator keeps up at this concurrency if it needs less than this share of its core.
 SIM_HEADROOM = 0.85
 PROFILED_RENDERS = 5
-WARM_N = 100  # N of the immediate second sync on warm connections (highest concurrency)
 
 
 @dataclass(frozen=True)
@@ -79,63 +78,52 @@ def _cost(c: Cost) -> str:
     return f"wall {c.wall:.2f}s cpu {c.cpu:.2f}s sim {100 * c.sim_load:.0f}%"
 
 
-async def sync_section(
-    plan: Plan, bench: SyncBench, sim_port: int
-) -> tuple[list[SyncRow], dict[str, AppState], int, str, str]:
+async def sync_section(plan: Plan, bench: SyncBench, sim_port: int, r: Results) -> None:
     await bench.warm_up()
     checked, mismatches = await bench.verify_urls(sim_port, 30)
-    same_urls = f"yes, identical request paths for the first {checked} applications"
+    r.same_urls = f"yes, identical request paths for the first {checked} applications"
     if mismatches:
-        same_urls = f"NO, differences on {len(mismatches)} of {checked}: " + "; ".join(
+        r.same_urls = f"NO, differences on {len(mismatches)} of {checked}: " + "; ".join(
             mismatches[:3]
         )
-    say(f"lower bound fetches the exporter's URLs: {same_urls}")
-    rows: list[SyncRow] = []
-    states: dict[str, AppState] = {}
+    say(f"lower bound fetches the exporter's URLs: {r.same_urls}")
     for n, concurrencies, all_runs, step in plan.sync:
         for index, (concurrency, runs) in enumerate(zip(concurrencies, all_runs, strict=True)):
-            warm = n == WARM_N and index == len(concurrencies) - 1
-            row = await bench.row(n, concurrency, runs, step if index == 0 else None, warm)
-            rows.append(row)
-            states = bench.last_states if n == plan.big else states
+            row = await bench.row(n, concurrency, runs, step if index == 0 else None)
+            r.sync_rows.append(row)
             seq = f" | sequential {_cost(row.sequential)}" if row.sequential else ""
             say(f"sync N={n} C={concurrency}: exporter {_cost(row.exporter)} | "
                 f"lower bound {_cost(row.lower)}{seq}")  # fmt: skip
-    high = next(r for r in rows if r.n == plan.big and r.concurrency > 16)
+    high = next(row for row in r.sync_rows if row.n == plan.big and row.concurrency > 16)
     load = max(high.exporter.sim_load, high.lower.sim_load)
+    r.chosen_why = "the default; the simulator process did not keep up beyond it"
     if load < SIM_HEADROOM:
-        why = f"the simulator process kept up at {high.concurrency}: it used at most "
-        return rows, states, high.concurrency, why + f"{100 * load:.0f}% of its core", same_urls
-    why = "the default; the simulator process did not keep up beyond it"
-    return rows, states, 16, why, same_urls
+        r.chosen_c = high.concurrency
+        r.chosen_why = (f"the simulator process kept up at {high.concurrency}: it used at most "
+                        f"{100 * load:.0f}% of its core")  # fmt: skip
 
 
-async def whatif_and_profile(
-    plan: Plan, bench: SyncBench, row: SyncRow, deadline: float
-) -> tuple[Cost | None, ProfileSummary]:
+async def whatif_and_profile(plan: Plan, bench: SyncBench, deadline: float, r: Results) -> None:
     selected = bench.apps[: plan.big]
-    aiohttp: Cost | None = None
+    row = next(row for row in r.sync_rows if row.n == plan.big and row.concurrency == r.chosen_c)
     # Still to come after the what-if: the profile (~2.5 syncs), the render, the processes
     # (about 100 s at N = 1000, measured).
     needed = 2.5 * row.exporter.wall + (20 if plan.quick else 100) + row.lower.wall
     if deadline - time.monotonic() > needed:
         gc.collect()
-        aiohttp = await bench.aiohttp(selected, row.concurrency)
-        say(f"what-if lower bound with aiohttp's client: {_cost(aiohttp)}")
+        r.aiohttp = await bench.aiohttp(selected, row.concurrency)
+        say(f"what-if lower bound with aiohttp's client: {_cost(r.aiohttp)}")
     else:
         say("what-if: skipped, the run is behind its time budget")
-    gc.collect()
     with profiling.profiled() as profile:
         await bench.exporter(selected, row.concurrency)
     profile.dump(OUT / "profile-sync.txt")
     notes = profiling.sync_notes(profile, sum(app.requests() for app in selected))
     title = f"Sync round, exporter side, N = {plan.big}, max_concurrent_syncs = {row.concurrency}"
-    return aiohttp, ProfileSummary(title, profile, row.exporter.cpu, notes)
+    r.profiles.append(ProfileSummary(title, profile, row.exporter.cpu, notes))
 
 
-def render_section(
-    plan: Plan, states: dict[str, AppState]
-) -> tuple[dict[str, Latency], bool, int, ProfileSummary]:
+def render_section(plan: Plan, states: dict[str, AppState], r: Results) -> None:
     now = time.time()
     collector = LicenseCollector(lambda: states, reload_status=lambda: ReloadStatus(True, now))
     registry = CollectorRegistry(auto_describe=False)
@@ -143,7 +131,8 @@ def render_section(
     exposition = generate_latest(registry)
     reference = build_registry(families_from_exposition(exposition.decode()))
     lines = sample_lines(exposition)
-    identical = lines == sample_lines(generate_latest(reference))
+    r.identical_samples = lines == sample_lines(generate_latest(reference))
+    r.render_samples = len(lines)
     # What /metrics really does: the incremental renderer, after one sync ended (one
     # application's state changed) and with nothing changed (a re-render at MAX_AGE).
     incremental, text = IncrementalRenderer(collector), choose_encoder("")
@@ -156,7 +145,7 @@ def render_section(
         state.last_duration = (state.last_duration or 0.0) + 0.001
         return incremental(*text)
 
-    results = time_renders(
+    r.render = time_renders(
         {
             "exporter": lambda: generate_latest(registry),
             "reference": lambda: generate_latest(reference),
@@ -166,57 +155,52 @@ def render_section(
         plan.render_calls,
         30,
     )
-    say(f"render N={plan.big}: exporter p50 {results['exporter'].p50_ms:.2f} ms, "
-        f"reference p50 {results['reference'].p50_ms:.2f} ms")  # fmt: skip
-    renders = PROFILED_RENDERS
+    say(f"render N={plan.big}: exporter p50 {r.render['exporter'].p50_ms:.2f} ms, "
+        f"reference p50 {r.render['reference'].p50_ms:.2f} ms")  # fmt: skip
     with profiling.profiled() as profile:
-        for _ in range(renders):
+        for _ in range(PROFILED_RENDERS):
             generate_latest(registry)
     profile.dump(OUT / "profile-render.txt")
-    summary = ProfileSummary(
-        f"/metrics render, exporter registry, N = {plan.big} ({renders} renders)",
-        profile,
-        results["exporter"].mean_ms * renders / 1000,
-        profiling.render_notes(profile, renders),
-    )
-    return results, identical, len(lines), summary
+    title = f"/metrics render, exporter registry, N = {plan.big} ({PROFILED_RENDERS} renders)"
+    unprofiled = r.render["exporter"].mean_ms * PROFILED_RENDERS / 1000
+    notes = profiling.render_notes(profile, PROFILED_RENDERS)
+    r.profiles.append(ProfileSummary(title, profile, unprofiled, notes))
 
 
 def process_section(
-    plan: Plan, selected: list[App], logs: Path, sim_pid: int, deadline: float, sync_s: float
-) -> tuple[list[realproc.Started], list[realproc.Started], realproc.HttpScrape]:
-    """`sync_s`: wall time of the in-process first sync at the largest N, default limit."""
-    startup = []
+    plan: Plan, selected: list[App], logs: Path, sim_pid: int, deadline: float, r: Results
+) -> None:
+    r.floor_kib = import_floor_kib()
+    # The in-process first sync at the largest N with the default limit: what a start costs.
+    sync_s = next(row for row in r.sync_rows if row.n == plan.big and row.concurrency == 16)
     for run in range(plan.startup_runs):
         # Still to come: the memory runs (about one sync each) and the HTTP series (<= 70 s).
-        if run and deadline - time.monotonic() < 2 * sync_s + (30 if plan.quick else 80):
+        left = deadline - time.monotonic()
+        if run and left < 2 * sync_s.exporter.wall + (30 if plan.quick else 80):
             say("start-up: further runs skipped, the run is behind its time budget")
             break
         started, _ = realproc.run_exporter(f"startup-{run}", selected[:100], logs, step=0.01,
                                            sim_pid=sim_pid)  # fmt: skip
-        startup.append(started)
+        r.startup.append(started)
         say(f"start-up N=100: ready after {started.ready:.2f}s")
-    memory = []
     kept: Proc | None = None
     try:
         for n in (10, plan.big):
             step = 0.01 if n <= 100 else 0.05
             started, proc = realproc.run_exporter(f"memory-{n}", selected[:n], logs, step=step,
                                                   sim_pid=sim_pid, keep=n == plan.big)  # fmt: skip
-            kept = proc if n == plan.big else kept
-            memory.append(started)
+            kept = proc if n == plan.big else None
+            r.memory.append(started)
             say(f"memory N={n}: VmHWM {started.hwm_kib / 1024:.1f} MiB, ready {started.ready:.2f}s")
-        if kept is None:
-            raise RuntimeError("no exporter process at the scrape N")
+        assert kept is not None
         # The HTTP series' time caps shrink (to half at most) when the run is behind.
         scale = min(1.0, max(0.5, (deadline - time.monotonic() - 5) / 60))
-        http = realproc.http_scrape(kept, logs, *plan.http, scale)
-        say(f"HTTP scrape N={plan.big}: exporter p50 {http.exporter['sequential'].p50_ms:.2f} "
-            f"ms, reference p50 {http.reference['sequential'].p50_ms:.2f} ms")  # fmt: skip
+        r.http = realproc.http_scrape(kept, logs, *plan.http, scale)
+        say(f"HTTP scrape N={plan.big}: exporter p50 {r.http.exporter['sequential'].p50_ms:.2f}"
+            f" ms, reference p50 {r.http.reference['sequential'].p50_ms:.2f} ms")  # fmt: skip
     finally:
         if kept is not None:
             kept.stop()
-    return startup, memory, http
 
 
 def main() -> int:
@@ -227,45 +211,22 @@ def main() -> int:
     deadline = time.monotonic() + plan.budget
     logs = OUT / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    other = other_cores()  # one reading: on this shared machine others' work rarely pauses
-    say(f"other processes use {other:.2f} cores; starting the simulator ({plan.big} instances)")
+    # One reading, no waiting: on this shared machine other people's work rarely pauses.
+    r = Results(plan.quick, plan.big, SNAPSHOT_AT, other_cores())
+    say(f"other processes use {r.other_before:.2f} cores; starting the simulator")
     sim = start_simulator(plan.big, logs)
     try:
         selected = list(apps(sim, plan.big).values())
         bench = SyncBench(Meter(sim.pid), selected)
-        rows, states, chosen, why, same_urls = asyncio.run(sync_section(plan, bench, sim.port))
-        big_row = next(r for r in rows if r.n == plan.big and r.concurrency == chosen)
-        aiohttp, sync_profile = asyncio.run(whatif_and_profile(plan, bench, big_row, deadline))
-        render_results, identical, samples, render_profile = render_section(plan, states)
-        floor = import_floor_kib()
-        default = next(r for r in rows if r.n == plan.big and r.concurrency == 16)
-        startup, memory, http = process_section(
-            plan, selected, logs, sim.pid, deadline, default.exporter.wall
-        )
+        asyncio.run(sync_section(plan, bench, sim.port, r))
+        states = bench.last_states  # the last sync round's, at the largest N
+        asyncio.run(whatif_and_profile(plan, bench, deadline, r))
+        render_section(plan, states, r)
+        process_section(plan, selected, logs, sim.pid, deadline, r)
     finally:
         sim.stop()
-    results = Results(
-        quick=plan.quick,
-        machine=machine(),
-        big=plan.big,
-        sync_rows=rows,
-        chosen_c=chosen,
-        chosen_why=why,
-        same_urls=same_urls,
-        aiohttp=aiohttp,
-        render=render_results,
-        identical_samples=identical,
-        render_samples=samples,
-        http=http,
-        startup=startup,
-        memory=memory,
-        floor_kib=floor,
-        profiles=[sync_profile, render_profile],
-        other_before=other,
-        snapshot_at=SNAPSHOT_AT,
-        elapsed=time.perf_counter() - began,
-    )
-    text = render(results)
+    r.elapsed = time.perf_counter() - began
+    text = render(r)
     print(text)
     path = OUT / "quick.md" if plan.quick else BENCH / "RESULTS.md"
     if plan.quick:

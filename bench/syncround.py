@@ -63,7 +63,6 @@ class SyncRow:
     runs: int = 1
     all_exporter: list[Cost] = field(default_factory=list)
     all_lower: list[Cost] = field(default_factory=list)
-    warm: Cost | None = None  # an immediate second sync by the same Poller
 
     @property
     def ratio_wall(self) -> float:
@@ -83,25 +82,20 @@ class SyncBench:
         self.context: ssl.SSLContext = ssl.create_default_context()
         self.last_states: dict[str, AppState] = {}
 
-    async def exporter(self, selected: list[App], concurrency: int, rounds: int = 1) -> list[Cost]:
-        """The first full sync, then `rounds - 1` immediate re-syncs of every application
-        by the same Poller (its clients keep their idle keep-alive connections)."""
+    async def exporter(self, selected: list[App], concurrency: int) -> Cost:
+        """The first full sync of `selected` by a fresh Poller."""
         config = parse_config(config_dict(selected, concurrency))
         poller = Poller(config, contexts=self.contexts, user_scans={})
-        costs = []
         try:
-            for _ in range(rounds):
-                for state in poller.states.values():
-                    state.next_due = 0.0
-                gc.collect()
-                stop = self.meter.start()
-                await poller.run_due()
-                failed = sum(1 for s in poller.states.values() if s.up is not True)
-                costs.append(stop(sum(app.requests() for app in selected), failed))
+            gc.collect()
+            stop = self.meter.start()
+            await poller.run_due()
+            failed = sum(1 for s in poller.states.values() if s.up is not True)
+            cost = stop(sum(app.requests() for app in selected), failed)
         finally:
             await poller.close()
         self.last_states = dict(poller.states)
-        return costs
+        return cost
 
     async def _bound(
         self, selected: list[App], concurrency: int, open_: Callable[[App], Any], get: Getter
@@ -187,27 +181,20 @@ class SyncBench:
         return stop(requests, failed)
 
     async def row(
-        self, n: int, concurrency: int, runs: int, sequential_step: int | None, warm: bool
+        self, n: int, concurrency: int, runs: int, sequential_step: int | None
     ) -> SyncRow:
-        """`sequential_step`: None = no sequential run, else its sampling step (1 = all).
-        `warm`: the first exporter run is followed by a measured second sync."""
+        """`sequential_step`: None = no sequential run, else its sampling step (1 = all)."""
         selected = self.apps[:n]
-        exporter_costs: list[Cost] = []
-        lower_costs: list[Cost] = []
-        warm_cost: Cost | None = None
+        costs: dict[str, list[Cost]] = {"exporter": [], "lower": []}
         for run in range(runs):
             # Alternate who goes first so that neither always meets a warmer simulator.
             for who in ("exporter", "lower") if run % 2 == 0 else ("lower", "exporter"):
                 gc.collect()
-                if who == "lower":
-                    lower_costs.append(await self.lower(selected, concurrency))
-                    continue
-                costs = await self.exporter(selected, concurrency, 2 if warm and not run else 1)
-                exporter_costs.append(costs[0])
-                warm_cost = costs[1] if len(costs) == 2 else warm_cost
-        exporter, lower = median_cost(exporter_costs), median_cost(lower_costs)
-        row = SyncRow(n, concurrency, exporter, lower, runs=runs, all_exporter=exporter_costs,
-                      all_lower=lower_costs, warm=warm_cost)  # fmt: skip
+                contender = self.exporter if who == "exporter" else self.lower
+                costs[who].append(await contender(selected, concurrency))
+        exporter, lower = median_cost(costs["exporter"]), median_cost(costs["lower"])
+        row = SyncRow(n, concurrency, exporter, lower, runs=runs, all_exporter=costs["exporter"],
+                      all_lower=costs["lower"])  # fmt: skip
         if sequential_step is not None:
             gc.collect()
             row.sequential = self.sequential(selected[::sequential_step]).times(sequential_step)
