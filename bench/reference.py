@@ -46,7 +46,8 @@ def families_from_exposition(text: str) -> Families:
     """Label names come from the samples themselves (the union, in order of appearance)."""
     out: Families = []
     for family in text_string_to_metric_families(text):
-        names = list(dict.fromkeys(k for s in family.samples for k in s.labels)) or _EMPTY_LABELS
+        names = list(dict.fromkeys(k for s in family.samples for k in s.labels))
+        names = names if family.samples else _EMPTY_LABELS
         samples = [[[s.labels.get(k, "") for k in names], s.value] for s in family.samples]
         out.append({"name": family.name, "type": family.type, "help": family.documentation,
                     "labelnames": names, "samples": samples})  # fmt: skip
