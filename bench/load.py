@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # as `python bench/load.py`
 
-from bench.measure import percentile
+from bench.measure import percentile, table
 from bench.procs import (
     HOST,
     Proc,
@@ -38,7 +38,6 @@ from bench.procs import (
     start_simulator,
 )
 from bench.reference import samples
-from bench.report import table
 from bench.scrape import Connection, connect
 from bench.workload import apps, config_dict
 

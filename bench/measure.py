@@ -1,10 +1,11 @@
-"""Measuring work: wall time, this process's CPU, the simulator's CPU; latency summaries."""
+"""Measuring work: wall time, this process's CPU, the simulator's CPU; latency summaries;
+the Markdown tables every entry point prints."""
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from bench.procs import Others, cpu_seconds
@@ -102,3 +103,9 @@ def time_renders(
             break
     wall = time.perf_counter() - started
     return {name: summarize(seconds[name], sizes[name], wall) for name in renders}
+
+
+def table(header: str, rows: Iterable[Iterable[object]]) -> list[str]:
+    """A Markdown table; `header` is its column names joined by " | "."""
+    lines = [f"| {header} |", "|" + "---|" * (header.count(" | ") + 1)]
+    return lines + ["| " + " | ".join(map(str, row)) + " |" for row in rows]

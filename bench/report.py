@@ -7,11 +7,10 @@ import importlib.util
 import os
 import platform
 import subprocess
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.measure import Cost, Latency
+from bench.measure import Cost, Latency, table
 from bench.procs import ROOT
 from bench.profiling import Profile
 from bench.realproc import HttpScrape, Started
@@ -96,12 +95,6 @@ def mib(kib: int) -> str:
 
 def verdict(ok: bool) -> str:
     return "**met**" if ok else "**MISSED**"
-
-
-def table(header: str, rows: Iterable[Iterable[object]]) -> list[str]:
-    """A Markdown table; `header` is its column names joined by " | "."""
-    lines = [f"| {header} |", "|" + "---|" * (header.count(" | ") + 1)]
-    return lines + ["| " + " | ".join(map(str, row)) + " |" for row in rows]
 
 
 def sync_section(r: Results) -> list[str]:

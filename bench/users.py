@@ -24,6 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # as `python bench/users.py`
 
+from bench.measure import table
 from bench.procs import ROOT, Proc, memory_kib, start_simulator
 from bench.workload import apps, config_dict
 from exporter.config.load import Application, Config, parse_config
@@ -66,9 +67,7 @@ async def scan(cfg: Config, application: Application, traced: bool) -> tuple[flo
 
 
 async def run(counts: list[int]) -> bool:
-    print(f"{'users':>8} {'source':<10} {'licensed':>9} {'scan':>8} {'users/s':>9} "
-          f"{'peak RSS growth':>16} {'peak traced':>12}")  # fmt: skip
-    ok, peak = True, 0
+    ok, peak, rows = True, 0, []
     for count in counts:
         sim = start_simulator("demo", Path(tempfile.mkdtemp(prefix="users-")), 0, count, ROOT)
         try:
@@ -79,11 +78,13 @@ async def run(counts: list[int]) -> bool:
                 _, _, _, traced = await scan(cfg, application, traced=True)
                 peak = max(peak, memory_kib()["VmHWM"])
                 ok = ok and elapsed < GOAL_SECONDS
-                print(f"{count:>8} {application.type:<10} {licensed:>9} {elapsed:>7.1f}s "
-                      f"{licensed / elapsed:>9.0f} {growth / 1024:>13.1f} MiB "
-                      f"{traced / 2**20:>8.1f} MiB", flush=True)  # fmt: skip
+                rows.append([count, application.type, licensed, f"{elapsed:.1f} s",
+                             f"{licensed / elapsed:.0f}", f"{growth / 1024:.1f} MiB",
+                             f"{traced / 2**20:.1f} MiB"])  # fmt: skip
         finally:
             sim.stop()
+    header = "users | source | licensed | scan | users/s | peak RSS growth | peak traced"
+    print("\n".join(table(header, rows)))
     print(f"peak RSS of this (exporter-side) process: {peak / 1024:.0f} MiB; "
           f"goal, every scan under {GOAL_SECONDS:.0f} s: {'met' if ok else 'MISSED'}")  # fmt: skip
     return ok
