@@ -40,12 +40,16 @@ def component(key: Key) -> str:
     return next((label for label, rx in _COMPONENTS if re.search(rx, filename)), "other")
 
 
+def short(filename: str) -> str:
+    """A file's path from its package (site-packages, the stdlib, the bench's copy)."""
+    if filename == "~":
+        return "C functions"
+    return re.sub(r".*/(site-packages|lib/python3\.\d+|work/[^/]+|bench/out/tree)/", "", filename)
+
+
 def label(key: Key) -> str:
     filename, line, name = key
-    if filename == "~":
-        return name
-    short = re.sub(r".*/(site-packages|lib/python3\.\d+|work/[^/]+|bench/out/tree)/", "", filename)
-    return f"{short}:{line}({name})"
+    return name if filename == "~" else f"{short(filename)}:{line}({name})"
 
 
 class Profile:
@@ -76,13 +80,12 @@ class Profile:
                 calls, tottime, cumtime = calls + nc, tottime + tt, cumtime + ct
         return calls, tottime, cumtime
 
-    def own(self, *filename_parts: str) -> float:
-        """Own time of every function in files whose name contains one of the parts."""
-        raw = self._raw().items()
-        return sum(v[2] for (f, _, _), v in raw if any(p in f for p in filename_parts))
-
-    def share(self, seconds: float) -> str:
-        return f"{100 * seconds / self.total:.0f}%"
+    def by_file(self, count: int) -> list[tuple[str, float]]:
+        """Own time summed per source file (C functions as one), the `count` largest."""
+        sums: dict[str, float] = defaultdict(float)
+        for (filename, _, _), (_, _, tottime, _, _) in self._raw().items():
+            sums[short(filename)] += tottime
+        return sorted(sums.items(), key=lambda kv: -kv[1])[:count]
 
     def dump(self, path: Path, count: int = 60) -> None:
         out = io.StringIO()
@@ -106,35 +109,6 @@ def profiled() -> Iterator[Profile]:
         profile.total = profile.stats.total_tt  # type: ignore[attr-defined]
 
 
-def sync_notes(profile: Profile, requests: int) -> list[str]:
-    notes = []
-    calls, _, cum = profile.function("httpcore/_synchronization.py", "current_async_library")
-    if calls:
-        notes.append(
-            f"httpcore `current_async_library()`: {calls} calls ({calls / requests:.1f} per "
-            f"request), {cum:.2f} s cumulative = {profile.share(cum)} of the profile, "
-            f"{1000 * cum / calls:.3f} ms per call (each runs `import sniffio`)."
-        )
-    calls, _, cum = profile.function("json/__init__.py", "loads")
-    notes.append(f"`json.loads`: {calls} calls, {cum:.3f} s cumulative = {profile.share(cum)}.")
-    checks = ("as_object", "as_list", "integer", "boolean", "text", "epoch_ms")
-    parse = sum(profile.function("exporter/sources/parse.py", name)[1] for name in checks)
-    notes.append(f"`exporter/sources/parse.py` field checks: {parse:.3f} s own time.")
-    for part, what in (
-        ("exporter/sources/http.py", "exporter/sources/http.py (LinkClient, client build)"),
-        ("exporter/sync/", "exporter/sync/* (poller)"),
-        ("exporter/sources/", "exporter/sources/*"),
-        ("asyncio/timeouts.py", "asyncio.timeout() (one per request in LinkClient.get_json)"),
-        ("httpx/_client.py", "httpx/_client.py"),
-        ("httpx/_urlparse.py", "httpx URL parsing"),
-        ("httpcore/_async/connection_pool.py", "httpcore connection pool bookkeeping"),
-        ("anyio/", "anyio (socket streams, cancel scopes, locks)"),
-    ):
-        own = profile.own(part)
-        notes.append(f"Own time in {what}: {own:.3f} s = {profile.share(own)}.")
-    return notes
-
-
 def render_notes(profile: Profile, renders: int) -> list[str]:
     notes = []
     for part, name, what in (
@@ -150,9 +124,4 @@ def render_notes(profile: Profile, renders: int) -> list[str]:
                 f"{what}: {calls // renders} calls per render, {1000 * cum / renders:.2f} ms "
                 f"per render cumulative ({1000 * own / renders:.2f} ms own)."
             )
-    own = profile.own("exporter/serve/collector.py", "exporter/sync/poller.py")
-    notes.append(
-        "Own time in exporter/serve/collector.py + sync/poller.py (`collect`, `_add_license`, "
-        f"`_add_sync`, `fresh_snapshot`): {1000 * own / renders:.2f} ms per render."
-    )
     return notes

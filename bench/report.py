@@ -313,6 +313,11 @@ def profile_section(r: Results) -> list[str]:
             *table("function | calls | tottime s | cumtime s",
                    ([f"`{fn}`", n, f(t, 3), f(c, 3)] for fn, n, t, c in p.profile.top(10))),
             "",
+            "Own time by file:",
+            "",
+            *table("file | s | %", ([f"`{name}`", f(s, 3), f"{100 * s / total:.0f}"]
+                                   for name, s in p.profile.by_file(12))),
+            "",
             *(f"- {note}" for note in p.notes),
             "",
         ]  # fmt: skip

@@ -118,9 +118,8 @@ async def whatif_and_profile(plan: Plan, bench: SyncBench, deadline: float, r: R
     with profiling.profiled() as profile:
         await bench.exporter(selected, row.concurrency)
     profile.dump(OUT / "profile-sync.txt")
-    notes = profiling.sync_notes(profile, sum(app.requests() for app in selected))
     title = f"Sync round, exporter side, N = {plan.big}, max_concurrent_syncs = {row.concurrency}"
-    r.profiles.append(ProfileSummary(title, profile, row.exporter.cpu, notes))
+    r.profiles.append(ProfileSummary(title, profile, row.exporter.cpu))
 
 
 def render_section(plan: Plan, states: dict[str, AppState], r: Results) -> None:

@@ -44,8 +44,8 @@ from exporter.sync.poller import AppState, Poller
 LIMITS = httpx.Limits(max_connections=4, max_keepalive_connections=2)
 TIMEOUT = httpx.Timeout(30.0)
 _OPTIONAL_PREFIXES = (confluence.DETAILS, jira.LICENSE.split("{", 1)[0])
-# (client or session, app) -> one GET of a path -> the response's status
-Getter = Callable[[Any, App], Callable[[str], Awaitable[int]]]
+# (client or session, URL) -> the status of a GET
+Getter = Callable[[Any, str], Awaitable[int]]
 
 
 def _expected(path: str, status: int) -> bool:
@@ -108,10 +108,10 @@ class SyncBench:
         async def one(app: App) -> tuple[int, int]:
             requests = failed = 0
             async with semaphore:
-                clients.append(open_(app))
-                fetch = get(clients[-1], app)
+                client = open_(app)
+                clients.append(client)
                 for paths in app.rounds():
-                    statuses = await asyncio.gather(*(fetch(p) for p in paths))
+                    statuses = await asyncio.gather(*(get(client, app.url + p) for p in paths))
                     requests += len(paths)
                     failed += sum(not _expected(p, s) for p, s in zip(paths, statuses, strict=True))
             return requests, failed
@@ -125,20 +125,17 @@ class SyncBench:
                 await (client.aclose() if isinstance(client, httpx.AsyncClient) else client.close())
 
     async def lower(self, selected: list[App], concurrency: int) -> Cost:
-        def open_(app: App) -> httpx.AsyncClient:
+        def client(app: App) -> httpx.AsyncClient:
             auth = (app.username, app.password)
             return httpx.AsyncClient(auth=auth, verify=self.context, limits=LIMITS, timeout=TIMEOUT)
 
-        def get(client: httpx.AsyncClient, app: App) -> Callable[[str], Awaitable[int]]:
-            async def one(path: str) -> int:
-                return (await client.get(app.url + path)).status_code
+        async def get(client: httpx.AsyncClient, url: str) -> int:
+            return (await client.get(url)).status_code
 
-            return one
-
-        return await self._bound(selected, concurrency, open_, get)
+        return await self._bound(selected, concurrency, client, get)
 
     async def aiohttp(self, selected: list[App], concurrency: int) -> Cost:
-        def open_(app: App) -> aiohttp.ClientSession:
+        def session(app: App) -> aiohttp.ClientSession:
             token = base64.b64encode(f"{app.username}:{app.password}".encode()).decode()
             return aiohttp.ClientSession(
                 headers={"Authorization": f"Basic {token}"},
@@ -146,15 +143,12 @@ class SyncBench:
                 timeout=aiohttp.ClientTimeout(total=30),
             )
 
-        def get(session: aiohttp.ClientSession, app: App) -> Callable[[str], Awaitable[int]]:
-            async def one(path: str) -> int:
-                async with session.get(app.url + path) as response:
-                    await response.read()
-                    return response.status
+        async def get(session: aiohttp.ClientSession, url: str) -> int:
+            async with session.get(url) as response:
+                await response.read()
+                return response.status
 
-            return one
-
-        return await self._bound(selected, concurrency, open_, get)
+        return await self._bound(selected, concurrency, session, get)
 
     def sequential(self, selected: list[App]) -> Cost:
         requests = failed = 0
