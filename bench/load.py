@@ -16,7 +16,6 @@ import argparse
 import asyncio
 import gzip
 import itertools
-import json
 import sys
 import tempfile
 import time
@@ -24,6 +23,8 @@ import zlib
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # as `python bench/load.py`
 
@@ -61,24 +62,16 @@ FAILURES = (OSError, TimeoutError, EOFError, ValueError, RuntimeError, zlib.erro
 
 async def rotate_faults(sim: Proc, names: list[str], stop: asyncio.Event) -> int:
     """Every second, move a fault to the next instance of the faulty quarter."""
-    connection, injected = await connect(sim.port), 0
-
-    async def post(name: str, fault: dict[str, object]) -> None:
-        body = json.dumps(fault).encode()
-        head = f"POST /-/sim/{name}/fault HTTP/1.1\r\nHost: {HOST}\r\nContent-Length: {len(body)}"
-        await connection.fetch(f"{head}\r\nContent-Type: application/json\r\n\r\n".encode() + body)
-
-    try:
+    injected = 0
+    async with httpx.AsyncClient(base_url=f"http://{HOST}:{sim.port}", timeout=5) as client:
         for name, fault in zip(itertools.cycle(names), itertools.cycle(FAULTS)):
             if stop.is_set():
                 break
-            await post(name, fault)
+            await client.post(f"/-/sim/{name}/fault", json=fault)
             injected += 1
             await asyncio.sleep(1)
         for name in names:
-            await post(name, {})
-    finally:
-        connection.close()
+            await client.post(f"/-/sim/{name}/fault", json={})
     return injected
 
 
