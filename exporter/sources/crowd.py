@@ -54,9 +54,8 @@ async def products(client: LinkClient, app: Application) -> list[str]:
 def summary(product: str, body: Any, path: str) -> ProductLicense:
     obj = parse.as_object(body, path)
     used = parse.integer(obj, "totalLicensedUsers", path)
-    # Crowd does not document unlimited licenses; a negative limit is the only sane reading.
-    maximum = parse.integer(obj, "maximumUserLimit", path, allow_negative=True)
-    limit = None if maximum < 0 else maximum
+    # Crowd does not document unlimited licenses: negative or 2^31 - 1 and up, as elsewhere.
+    limit = parse.seat_limit(obj, "maximumUserLimit", path)
     return ProductLicense(
         product=product,
         seats_used=used,
