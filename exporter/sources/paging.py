@@ -25,8 +25,27 @@ def _next_start(path: str, start: int, following: int) -> int:
     return following
 
 
-def _values(body: Any, field: str, path: str) -> tuple[dict[str, Any], list[Any]]:
+# Where a page may name the next one by URL: Confluence's `_links.next`, and string-valued
+# `next`/`nextPageStart` continuations some proxies and versions write.
+_CONTINUATIONS = ("next", "nextPageStart", "nextPage")
+
+
+def _check_links(client: LinkClient, obj: dict[str, Any], path: str) -> None:
+    """Every paged source's one origin check: a continuation URL on another scheme, host or
+    port fails the scan (invalid_response) before anything else of the page is used."""
+    links = obj.get("_links")
+    candidates = [links.get("next")] if isinstance(links, dict) else []
+    candidates += [obj.get(key) for key in _CONTINUATIONS]
+    for link in candidates:
+        if isinstance(link, str) and link:
+            client.check_origin(link, path, "paging link")
+
+
+def _values(
+    client: LinkClient, body: Any, field: str, path: str
+) -> tuple[dict[str, Any], list[Any]]:
     obj = parse.as_object(body, path)
+    _check_links(client, obj, path)
     values = obj.get(field)
     if not isinstance(values, list):
         raise parse.SourceError("invalid_response", path, f"field {field!r} is not a JSON array")
@@ -43,7 +62,7 @@ async def bitbucket(
     start = 0
     while True:
         query = {**(params or {}), "start": start, "limit": PAGE_SIZE}
-        obj, values = _values(await client.get_json(path, params=query), "values", path)
+        obj, values = _values(client, await client.get_json(path, params=query), "values", path)
         yield values
         if _is_last(obj, path):
             return
@@ -60,7 +79,9 @@ async def crowd(client: LinkClient, path: str, body: Any) -> AsyncIterator[list[
     start = 0
     while True:
         query = {"start": start, "limit": PAGE_SIZE}
-        obj, values = _values(await client.post_json(path, body, params=query), "values", path)
+        obj, values = _values(
+            client, await client.post_json(path, body, params=query), "values", path
+        )
         yield values
         if _is_last(obj, path):
             return
@@ -90,7 +111,7 @@ async def confluence(
         body = await client.get_json(path, params=query, optional=first_optional)
         if body is None and first_optional:
             return
-        obj, results = _values(body, "results", path)
+        obj, results = _values(client, body, "results", path)
         yield results
         links = obj.get("_links")
         if not isinstance(links, dict) or not links.get("next"):
