@@ -108,6 +108,13 @@ USER_LAST_ACTIVE = _gauge(
     "Unix timestamp, 0 if never active; opt-in, at most user_detail.max_users series per "
     f"application, the longest inactive first. {CACHED_USERS}",
 )
+USERS_SKIPPED = _gauge(
+    "users_skipped",
+    _AP,
+    "User records the last user scan could not use at all (not a JSON object, an unreadable "
+    "activity date, no user name where a join needs one); they are in no other user count, "
+    f"and the scan still succeeds. {CACHED_USERS}",
+)
 SYNC_UP = _gauge("sync_up", _A, "1 if the last sync of the application succeeded, else 0.")
 SYNC_LAST_SUCCESS = _gauge(
     "sync_last_success_timestamp_seconds",
@@ -178,7 +185,7 @@ LICENSE_METRICS = (
 )
 SYNC_METRICS = (SYNC_UP, SYNC_LAST_SUCCESS, SYNC_DURATION, SYNC_FAILURES, SYNC_INTERVAL)
 # From the user scans, a second, slower schedule per application (users_sync_interval).
-USER_METRICS = (INACTIVE_USERS, USERS_NEVER_ACTIVE, USER_LAST_ACTIVE)
+USER_METRICS = (INACTIVE_USERS, USERS_NEVER_ACTIVE, USER_LAST_ACTIVE, USERS_SKIPPED)
 USERS_SYNC_METRICS = (
     USERS_SYNC_UP,
     USERS_SYNC_LAST_SUCCESS,

@@ -91,6 +91,13 @@ MUTATIONS: dict[str, Callable[[Rig], object]] = {
     "users_snapshot": lambda r: setattr(
         r.states["bb"].users, "snapshot", UsersSnapshot((ProductUsers("bitbucket", 1, 1, ()),))
     ),
+    "users_skipped": lambda r: setattr(
+        r.states["bb"].users,
+        "snapshot",
+        UsersSnapshot(
+            (replace(r.states["bb"].users.snapshot.products[0], skipped=2),)  # type: ignore[union-attr]
+        ),
+    ),
     "users_gone": lambda r: setattr(r.states["bb"], "users", None),
     "stale_seats": lambda r: setattr(r, "now", NOW + 3 * 60 + 1),
     "stale_users": lambda r: setattr(r, "now", NOW + 3 * 3600 + 1),

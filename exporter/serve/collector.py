@@ -212,6 +212,7 @@ class LicenseCollector(Collector):
         for p in snapshot.products if snapshot is not None else ():
             labels = [application, p.product]
             families[m.USERS_NEVER_ACTIVE].add_metric(labels, p.never_active)
+            families[m.USERS_SKIPPED].add_metric(labels, p.skipped)
             for period, count in p.inactive:
                 families[m.INACTIVE_USERS].add_metric([*labels, period], count)
             for user, last_active in p.detail:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from exporter.config.load import Application
-from exporter.sources import paging, parse
+from exporter.sources import paging
 from exporter.sources.http import LinkClient
 from exporter.sources.model import UsersSnapshot
 from exporter.sources.users import ScanSettings, UserScan
@@ -34,11 +34,7 @@ async def scan(
             found = True
             result.product(PRODUCT)
             for user in page:
-                obj = parse.as_object(user, path)
-                name = parse.text(obj, "username", path)
-                if name is None:
-                    raise parse.SourceError("invalid_response", path, "a user has no 'username'")
-                result.add(PRODUCT, name, parse.instant(obj, "lastLogin", path))
+                result.add_record(PRODUCT, user, path, "username", ("lastLogin",))
         if found:
             return result.result()
     log.info(

@@ -77,6 +77,11 @@ async def fetch(client: LinkClient, app: Application) -> Snapshot:
     return Snapshot(tuple(summary(n, b, path) for n, b in zip(names, bodies, strict=True)))
 
 
+# Crowd's licensed user: `lastActive` (the LicensedUser javadoc, the UI's "Last active"); the
+# search and download filters say `lastLoginBefore`, so a body writing `lastLogin` is read too.
+ACTIVITY = ("lastActive", "lastLogin")
+
+
 async def scan_users(
     client: LinkClient, app: Application, settings: ScanSettings, now: float
 ) -> UsersSnapshot:
@@ -89,9 +94,5 @@ async def scan_users(
         criteria = {"jiraType": product} if jira else {}
         async for page in paging.crowd(client, path, criteria):
             for user in page:
-                obj = parse.as_object(user, path)
-                name = parse.text(obj, "username", path)
-                if name is None:
-                    raise SourceError("invalid_response", path, "a user has no 'username'")
-                result.add(product, name, parse.instant(obj, "lastActive", path))
+                result.add_record(product, user, path, "username", ACTIVITY)
     return result.result()

@@ -45,6 +45,9 @@ class ProductUsers:
     inactive: tuple[tuple[str, int], ...]
     # (user name, last activity in Unix seconds or 0.0 for never): opt-in, capped, oldest first.
     detail: tuple[tuple[str, float], ...] = ()
+    # Records the scan could not use at all (not an object, an unreadable activity date, no
+    # name where a join needs one): left out of every count above, and the scan succeeds.
+    skipped: int = 0
 
 
 @dataclass(frozen=True)
