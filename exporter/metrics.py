@@ -23,6 +23,8 @@ PLAN = "plan"
 INACTIVE_FOR = "inactive_for"
 USER = "user"
 VERSION = "version"
+STATUS = "status"
+DIRECTORY = "directory"
 
 CACHED = "Cached from the last successful sync of the application; not read at scrape time."
 CACHED_USERS = (
@@ -91,6 +93,25 @@ DATA_TIMESTAMP = _gauge(
     _AP,
     "Unix time of the upstream's own data (Crowd: when Crowd last pulled the application's "
     f"license usage); old data means Crowd's synchronisation is stuck. {CACHED}",
+)
+CROWD_STATUS = _gauge(
+    "crowd_status",
+    (APPLICATION, PRODUCT, STATUS),
+    "Crowd's licensing status of the product (ApplicationLicensingStatus), state-set style: "
+    "one series per status (NOT_CONFIGURED, LOADING, PRESENT, other), 1 for the current one; "
+    f"NOT_CONFIGURED means Crowd never got data for it. {CACHED}",
+)
+CROWD_DIRECTORIES = _gauge(
+    "crowd_directories",
+    _A,
+    "User directories of the application's licensed users, as Crowd counts them "
+    f"(numberOfDirectories; for Jira the largest of its types). {CACHED}",
+)
+SEATS_USED_BY_DIRECTORY = _gauge(
+    "seats_used_by_directory",
+    (APPLICATION, PRODUCT, DIRECTORY),
+    "Licensed users per user directory (label: the directory's name), from Crowd's licensed-user "
+    f"search; one series per directory Crowd lists for the product. {CACHED}",
 )
 INACTIVE_USERS = _gauge(
     "inactive_users",
@@ -182,6 +203,9 @@ LICENSE_METRICS = (
     INFO,
     SEATS_USED_APPROXIMATE,
     DATA_TIMESTAMP,
+    CROWD_STATUS,
+    CROWD_DIRECTORIES,
+    SEATS_USED_BY_DIRECTORY,
 )
 SYNC_METRICS = (SYNC_UP, SYNC_LAST_SUCCESS, SYNC_DURATION, SYNC_FAILURES, SYNC_INTERVAL)
 # From the user scans, a second, slower schedule per application (users_sync_interval).
@@ -200,6 +224,9 @@ ALL_METRICS = (
     *USERS_SYNC_METRICS,
     *EXPORTER_METRICS,
 )
+
+# The fixed vocabulary of CROWD_STATUS' status label: Crowd's three, then anything else.
+CROWD_STATUS_VALUES = ("NOT_CONFIGURED", "LOADING", "PRESENT", "other")
 
 # The fixed vocabulary of SYNC_FAILURES' reason label.
 REASONS = (

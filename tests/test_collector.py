@@ -15,7 +15,7 @@ from exporter.sources.users import ScanSettings
 from exporter.sync.poller import AppState
 from exporter.sync.userscans import UserScanState
 from tests.factories import Upstream, fixture, make_app
-from tests.sources.test_crowd import search, summaries
+from tests.sources.test_crowd import routes as crowd_routes
 
 GOLDEN = Path(__file__).parent / "golden"
 CROWD_APP = {"crowd_application_id": 3, "crowd_application_type": "jira"}
@@ -190,12 +190,7 @@ CONFLUENCE_ROUTES = {
     for name in ("userCount", "maxUsers", "remainingSeats", "details")
 }
 BITBUCKET_ROUTES = {"/rest/api/1.0/admin/license": fixture("bitbucket/admin_license.json")}
-CROWD = "/rest/admin/1.0/licensing/3"
-CROWD_ROUTES = {
-    f"{CROWD}/jira-types": fixture("crowd/jira-types.json"),
-    f"{CROWD}/summary": summaries,
-    f"{CROWD}/licensed-users/search": search,
-}
+CROWD_ROUTES = crowd_routes()
 CLOUD_COUNT = "/rest/api/3/license/approximateLicenseCount/product/{}"
 JIRA_CLOUD_ROUTES = {
     "/rest/api/3/applicationrole": fixture("jira-cloud/applicationrole.json"),
@@ -222,7 +217,7 @@ SCAN = ScanSettings(
 async def test_golden_exposition(type: str, routes: dict[str, object]) -> None:
     app = make_app(f"{type}-prod", type, **(CROWD_APP if type == "crowd" else {}))
     snapshot = await SOURCES[type](Upstream(routes).client(app), app)
-    s = state(app.name, type, *snapshot.products)
+    s = state(app.name, type, snapshot=snapshot)
     if type == "crowd":
         users = await USER_SCANS[type](Upstream(routes).client(app), app, SCAN, NOW)
         s.users = users_state(users, interval=3600.0)

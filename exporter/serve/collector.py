@@ -12,7 +12,7 @@ from prometheus_client.registry import Collector
 
 from exporter import __version__
 from exporter import metrics as m
-from exporter.sources.model import ProductLicense
+from exporter.sources.model import ProductLicense, Snapshot
 from exporter.sync.poller import STALE_FACTOR, AppState
 
 
@@ -131,6 +131,7 @@ class LicenseCollector(Collector):
         if snapshot is not None:
             for product in snapshot.products:
                 self._add_license(families, name, product)
+            self._add_crowd(families, name, snapshot)
         self._add_sync(families, name, state)
         self._add_users(families, name, state, now)
 
@@ -173,6 +174,20 @@ class LicenseCollector(Collector):
             ],
             1,
         )
+
+    @staticmethod
+    def _add_crowd(families: Families, application: str, snapshot: Snapshot) -> None:
+        if snapshot.crowd_directories is not None:
+            families[m.CROWD_DIRECTORIES].add_metric([application], snapshot.crowd_directories)
+        for data in snapshot.crowd:
+            if data.status is not None:
+                for status in m.CROWD_STATUS_VALUES:
+                    value = 1 if status == data.status else 0
+                    families[m.CROWD_STATUS].add_metric([application, data.product, status], value)
+            for directory, count in data.by_directory:
+                families[m.SEATS_USED_BY_DIRECTORY].add_metric(
+                    [application, data.product, directory], count
+                )
 
     @staticmethod
     def _add_sync(

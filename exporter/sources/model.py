@@ -29,9 +29,27 @@ class ProductLicense:
         return self.seats_limit is None
 
 
+# Crowd's ApplicationLicensingStatus values; anything else is kept as "other".
+CROWD_STATUSES = ("NOT_CONFIGURED", "LOADING", "PRESENT")
+
+
+@dataclass(frozen=True)
+class CrowdData:
+    """What Crowd says about its own copy of one product's license usage."""
+
+    product: str
+    status: str | None  # one of CROWD_STATUSES or "other"; None when Crowd does not say
+    version: int | None = None  # the data set the numbers (and a user scan) come from
+    # (directory name, licensed users), in Crowd's directory order; only with status PRESENT.
+    by_directory: tuple[tuple[str, int], ...] = ()
+
+
 @dataclass(frozen=True)
 class Snapshot:
+    # A product Crowd has no data for (NOT_CONFIGURED, LOADING) is in `crowd` only.
     products: tuple[ProductLicense, ...]
+    crowd: tuple[CrowdData, ...] = ()
+    crowd_directories: int | None = None  # Crowd's numberOfDirectories of the application
 
 
 @dataclass(frozen=True)

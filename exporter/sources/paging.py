@@ -73,15 +73,29 @@ async def bitbucket(
         start = _next_start(path, start, parse.integer(obj, "nextPageStart", path))
 
 
-async def crowd(client: LinkClient, path: str, body: Any) -> AsyncIterator[list[Any]]:
-    """Crowd's licensing search: POST with `start`/`limit` in the query, `values` and
-    `isLastPage` out (the envelope of its documented /directories example)."""
+async def crowd(
+    client: LinkClient,
+    path: str,
+    body: Any = None,
+    params: Mapping[str, str | int] | None = None,
+    *,
+    optional: bool = False,
+) -> AsyncIterator[list[Any]]:
+    """Crowd's licensing lists: `start`/`limit` in the query, `values` and `isLastPage` out
+    (the envelope of its documented /directories example). With a `body`, a POST (the
+    licensed-user search); without, a GET (/directories). With `optional`, a 404 on the first
+    page yields no page at all."""
     start = 0
     while True:
-        query = {"start": start, "limit": PAGE_SIZE}
-        obj, values = _values(
-            client, await client.post_json(path, body, params=query), "values", path
-        )
+        query = {**(params or {}), "start": start, "limit": PAGE_SIZE}
+        if body is None:
+            first_optional = optional and start == 0
+            answer = await client.get_json(path, params=query, optional=first_optional)
+            if answer is None and first_optional:
+                return
+        else:
+            answer = await client.post_json(path, body, params=query)
+        obj, values = _values(client, answer, "values", path)
         yield values
         if _is_last(obj, path):
             return
