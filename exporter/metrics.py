@@ -107,12 +107,6 @@ CROWD_DIRECTORIES = _gauge(
     "User directories of the application's licensed users, as Crowd counts them "
     f"(numberOfDirectories; for Jira the largest of its types). {CACHED}",
 )
-SEATS_USED_BY_DIRECTORY = _gauge(
-    "seats_used_by_directory",
-    (APPLICATION, PRODUCT, DIRECTORY),
-    "Licensed users per user directory (label: the directory's name), from Crowd's licensed-user "
-    f"search; one series per directory Crowd lists for the product. {CACHED}",
-)
 INACTIVE_USERS = _gauge(
     "inactive_users",
     (APPLICATION, PRODUCT, INACTIVE_FOR),
@@ -135,6 +129,13 @@ USERS_SKIPPED = _gauge(
     "User records the last user scan could not use at all (not a JSON object, an unreadable "
     "activity date, no user name where a join needs one); they are in no other user count, "
     f"and the scan still succeeds. {CACHED_USERS}",
+)
+SEATS_USED_BY_DIRECTORY = _gauge(
+    "seats_used_by_directory",
+    (APPLICATION, PRODUCT, DIRECTORY),
+    "Licensed users per user directory (label: the directory's name), from Crowd's licensed-user "
+    "search filtered by directory, read from the same Crowd data version as the user scan; one "
+    f"series per directory Crowd lists for the product. {CACHED_USERS}",
 )
 SYNC_UP = _gauge("sync_up", _A, "1 if the last sync of the application succeeded, else 0.")
 SYNC_LAST_SUCCESS = _gauge(
@@ -205,11 +206,16 @@ LICENSE_METRICS = (
     DATA_TIMESTAMP,
     CROWD_STATUS,
     CROWD_DIRECTORIES,
-    SEATS_USED_BY_DIRECTORY,
 )
 SYNC_METRICS = (SYNC_UP, SYNC_LAST_SUCCESS, SYNC_DURATION, SYNC_FAILURES, SYNC_INTERVAL)
 # From the user scans, a second, slower schedule per application (users_sync_interval).
-USER_METRICS = (INACTIVE_USERS, USERS_NEVER_ACTIVE, USER_LAST_ACTIVE, USERS_SKIPPED)
+USER_METRICS = (
+    INACTIVE_USERS,
+    USERS_NEVER_ACTIVE,
+    USER_LAST_ACTIVE,
+    USERS_SKIPPED,
+    SEATS_USED_BY_DIRECTORY,
+)
 USERS_SYNC_METRICS = (
     USERS_SYNC_UP,
     USERS_SYNC_LAST_SUCCESS,

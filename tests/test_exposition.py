@@ -104,6 +104,18 @@ MUTATIONS: dict[str, Callable[[Rig], object]] = {
             (replace(r.states["bb"].users.snapshot.products[0], skipped=2),)  # type: ignore[union-attr]
         ),
     ),
+    "users_by_directory": lambda r: setattr(
+        r.states["bb"].users,
+        "snapshot",
+        UsersSnapshot(
+            (
+                replace(
+                    r.states["bb"].users.snapshot.products[0],  # type: ignore[union-attr]
+                    by_directory=(("Crowd users directory", 30), ("LDAP", 10)),
+                ),
+            )
+        ),
+    ),
     "users_gone": lambda r: setattr(r.states["bb"], "users", None),
     "stale_seats": lambda r: setattr(r, "now", NOW + 3 * 60 + 1),
     "stale_users": lambda r: setattr(r, "now", NOW + 3 * 3600 + 1),
@@ -130,9 +142,7 @@ def crowd(name: str) -> AppState:
     s.snapshot = Snapshot(
         (ProductLicense("jira-software", 431, 500, 69),),
         (
-            CrowdData(
-                "jira-software", "PRESENT", 57, (("Crowd users directory", 400), ("LDAP", 31))
-            ),
+            CrowdData("jira-software", "PRESENT", 57),
             CrowdData("jira-core", "NOT_CONFIGURED"),
         ),
         2,
@@ -154,12 +164,6 @@ CROWD_MUTATIONS: dict[str, Callable[[Rig], object]] = {
     "status": lambda r: _crowd_change(r, software={"status": "LOADING"}),
     "status_other": lambda r: _crowd_change(r, software={"status": "other"}),
     "status_unreported": lambda r: _crowd_change(r, software={"status": None}),
-    "by_directory": lambda r: _crowd_change(
-        r, software={"by_directory": (("Crowd users directory", 401), ("LDAP", 30))}
-    ),
-    "directory_renamed": lambda r: _crowd_change(
-        r, software={"by_directory": (("Crowd users directory", 400), ("AD", 31))}
-    ),
     "directories": lambda r: _crowd_change(r, crowd_directories=3),
     "directories_unknown": lambda r: _crowd_change(r, crowd_directories=None),
 }

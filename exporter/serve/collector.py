@@ -184,10 +184,6 @@ class LicenseCollector(Collector):
                 for status in m.CROWD_STATUS_VALUES:
                     value = 1 if status == data.status else 0
                     families[m.CROWD_STATUS].add_metric([application, data.product, status], value)
-            for directory, count in data.by_directory:
-                families[m.SEATS_USED_BY_DIRECTORY].add_metric(
-                    [application, data.product, directory], count
-                )
 
     @staticmethod
     def _add_sync(
@@ -228,6 +224,8 @@ class LicenseCollector(Collector):
             labels = [application, p.product]
             families[m.USERS_NEVER_ACTIVE].add_metric(labels, p.never_active)
             families[m.USERS_SKIPPED].add_metric(labels, p.skipped)
+            for directory, count in p.by_directory:
+                families[m.SEATS_USED_BY_DIRECTORY].add_metric([*labels, directory], count)
             for period, count in p.inactive:
                 families[m.INACTIVE_USERS].add_metric([*labels, period], count)
             for user, last_active in p.detail:

@@ -171,7 +171,7 @@ async def fetch(client: LinkClient, app: Application) -> Snapshot:
         pinned = version(obj, path)
         if obj.get("numberOfDirectories") is not None:
             directories.append(parse.integer(obj, "numberOfDirectories", path))
-        crowd.append(CrowdData(name, state, pinned, await by_directory(client, app, name, pinned)))
+        crowd.append(CrowdData(name, state, pinned))
     return Snapshot(tuple(licenses), tuple(crowd), max(directories) if directories else None)
 
 
@@ -198,6 +198,7 @@ async def _scan_once(
             continue  # Crowd has no users for it: nothing to count, nothing to claim
         pinned = version(obj, path)
         await _count(client, app, result, product, pinned)
+        result.directories(product, await by_directory(client, app, product, pinned))
         after = version(await _read_summary(client, app, product), path)
         if after != pinned:
             return product, pinned, after

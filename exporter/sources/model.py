@@ -40,8 +40,6 @@ class CrowdData:
     product: str
     status: str | None  # one of CROWD_STATUSES or "other"; None when Crowd does not say
     version: int | None = None  # the data set the numbers (and a user scan) come from
-    # (directory name, licensed users), in Crowd's directory order; only with status PRESENT.
-    by_directory: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -66,6 +64,9 @@ class ProductUsers:
     # Records the scan could not use at all (not an object, an unreadable activity date, no
     # name where a join needs one): left out of every count above, and the scan succeeds.
     skipped: int = 0
+    # Crowd: (directory name, licensed users) in Crowd's directory order, read by the scan from
+    # the same data version as the users.
+    by_directory: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)

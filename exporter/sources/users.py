@@ -67,6 +67,7 @@ class _Counts:
     never: int = 0
     inactive: list[int] = field(default_factory=list)
     skipped: int = 0
+    by_directory: tuple[tuple[str, int], ...] = ()
 
 
 class UserScan:
@@ -106,6 +107,10 @@ class UserScan:
         elif self._kept and _older(entry, self._kept[0]):
             heapq.heapreplace(self._kept, entry)
 
+    def directories(self, product: str, counts: tuple[tuple[str, int], ...]) -> None:
+        """Licensed users per user directory, as the upstream counts them (Crowd)."""
+        self.product(product).by_directory = counts
+
     def skip(self, product: str, path: str, why: str) -> None:
         """A record the count cannot use: counted apart, logged once per scan and product."""
         counts = self.product(product)
@@ -144,6 +149,7 @@ class UserScan:
                     inactive=tuple(zip(labels, counts.inactive, strict=True)),
                     detail=tuple((k.name, k.last_active) for k in detail if k.product == product),
                     skipped=counts.skipped,
+                    by_directory=counts.by_directory,
                 )
                 for product, counts in self._counts.items()
             )

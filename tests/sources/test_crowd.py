@@ -15,6 +15,7 @@ from tests.factories import Upstream, fixture, json_response, make_app, pages
 BASE = "/rest/admin/1.0/licensing/3"
 NOW = 1_750_000_000.0
 DAY = 86400.0
+SETTINGS = ScanSettings((("30d", 30 * DAY), ("90d", 90 * DAY), ("180d", 180 * DAY)), 90 * DAY, 10)
 # Licensed users per (Jira type, directory id): the search's `total` with a directoryId.
 TOTALS = {
     ("jira-software", "743"): 400,
@@ -78,9 +79,9 @@ async def test_a_jira_application_has_one_product_per_jira_type() -> None:
         ProductLicense("jira-core", 17, None, None, data_timestamp=1749822300.0),
     )
     assert snapshot.crowd == (
-        CrowdData("jira-servicedesk", "PRESENT", 57, by_directory(52, 0)),
-        CrowdData("jira-software", "PRESENT", 57, by_directory(400, 31)),
-        CrowdData("jira-core", "PRESENT", 12, by_directory(17, 0)),
+        CrowdData("jira-servicedesk", "PRESENT", 57),
+        CrowdData("jira-software", "PRESENT", 57),
+        CrowdData("jira-core", "PRESENT", 12),
     )
     assert snapshot.crowd_directories == 2  # the largest of the types' numberOfDirectories
 
@@ -88,24 +89,28 @@ async def test_a_jira_application_has_one_product_per_jira_type() -> None:
 async def test_paths_are_under_rest_admin_not_the_doc_bug_rest_rest() -> None:
     up = upstream()
     await crowd.fetch(up.client(), jira_app())
-    got = {str(r.url).removeprefix("http://upstream.test") for r in up.requests}
-    assert {u for u in got if "/search" not in u and "/directories" not in u} == {
+    got = sorted(str(r.url).removeprefix("http://upstream.test") for r in up.requests)
+    assert got == [
         f"/ctx{BASE}/jira-types",
         f"/ctx{BASE}/summary?jiraType=jira-core",
         f"/ctx{BASE}/summary?jiraType=jira-servicedesk",
         f"/ctx{BASE}/summary?jiraType=jira-software",
-    }
-    # The directory list and its per-directory searches read the summary's data version.
-    assert f"/ctx{BASE}/directories?jiraType=jira-software&version=57&start=0&limit=1000" in got
+    ]
 
 
 async def test_per_directory_totals_come_from_searches_filtered_by_directory() -> None:
     app = make_app("wiki", "crowd", crowd_application_id=3, crowd_application_type="confluence")
     up = upstream()
-    snapshot = await crowd.fetch(up.client(app), app)
-    assert snapshot.crowd == (CrowdData("confluence", "PRESENT", 31, by_directory(200, 12)),)
+    snapshot = await crowd.scan_users(up.client(app), app, SETTINGS, NOW)
+    assert snapshot.products[0].by_directory == by_directory(200, 12)
+    listed = [str(r.url) for r in up.requests if r.url.path.endswith("/directories")]
+    # The directory list and its per-directory searches read the scan's pinned data version.
+    assert listed == [
+        f"http://upstream.test/ctx{BASE}/directories?version=31&start=0&limit=1000",
+        f"http://upstream.test/ctx{BASE}/directories?version=31&start=2&limit=1000",
+    ]
     searches = [r for r in up.requests if r.url.path.endswith("/search")]
-    assert [(json.loads(r.content), dict(r.url.params)) for r in searches] == [
+    assert [(json.loads(r.content), dict(r.url.params)) for r in searches[1:]] == [
         ({"searchVersion": 31, "directoryId": "743"}, {"start": "0", "limit": "1"}),
         ({"searchVersion": 31, "directoryId": "9714"}, {"start": "0", "limit": "1"}),
     ]
@@ -118,12 +123,8 @@ async def test_a_confluence_application_has_one_summary() -> None:
     assert snapshot.products == (
         ProductLicense("confluence", 212, 250, 38, data_timestamp=1749999600.0),
     )
-    # No /directories (404): no per-directory series, the sync still succeeds.
     assert snapshot.crowd == (CrowdData("confluence", "PRESENT", 31),)
-    assert [r.url.path for r in up.requests] == [
-        "/ctx/rest/admin/1.0/licensing/7/summary",
-        "/ctx/rest/admin/1.0/licensing/7/directories",
-    ]
+    assert [r.url.path for r in up.requests] == ["/ctx/rest/admin/1.0/licensing/7/summary"]
 
 
 @pytest.mark.parametrize(
@@ -173,15 +174,12 @@ async def test_a_summary_without_counts_is_invalid() -> None:
         await crowd.fetch(Upstream({f"{BASE}/summary": body}).client(app), app)
 
 
-SETTINGS = ScanSettings((("30d", 30 * DAY), ("90d", 90 * DAY), ("180d", 180 * DAY)), 90 * DAY, 10)
-
-
 async def test_licensed_users_are_paged_and_counted_per_jira_type() -> None:
     up = upstream()
     snapshot = await crowd.scan_users(up.client(), jira_app(), SETTINGS, NOW)
     empty = (("30d", 0), ("90d", 0), ("180d", 0))
     assert snapshot.products == (
-        ProductUsers("jira-servicedesk", 0, 0, empty),
+        ProductUsers("jira-servicedesk", 0, 0, empty, by_directory=by_directory(52, 0)),
         ProductUsers(
             "jira-software",
             5,
@@ -189,10 +187,15 @@ async def test_licensed_users_are_paged_and_counted_per_jira_type() -> None:
             (("30d", 3), ("90d", 3), ("180d", 2)),
             # mary@example.com is inactive too, but an e-mail address is never a label value.
             (("newbie", 0.0), ("otimer", NOW - 100 * DAY)),
+            by_directory=by_directory(400, 31),
         ),
-        ProductUsers("jira-core", 0, 0, empty),
+        ProductUsers("jira-core", 0, 0, empty, by_directory=by_directory(17, 0)),
     )
-    searches = [r for r in up.requests if r.url.path.endswith("/search")]
+    searches = [
+        r
+        for r in up.requests
+        if r.url.path.endswith("/search") and "directoryId" not in json.loads(r.content)
+    ]
     # Each product's pages read the version its summary named (LicensedUserSearchParameters).
     assert [(json.loads(r.content), r.url.params["start"]) for r in searches] == [
         ({"jiraType": "jira-servicedesk", "searchVersion": 57}, "0"),
@@ -206,9 +209,14 @@ async def test_a_non_jira_application_searches_by_version_only() -> None:
     app = make_app("bb", "crowd", crowd_application_id=3, crowd_application_type="bitbucket")
     up = upstream()
     snapshot = await crowd.scan_users(up.client(app), app, ScanSettings((("30d", 30 * DAY),)), NOW)
-    assert snapshot.products == (ProductUsers("bitbucket", 0, 0, (("30d", 0),)),)
+    (product,) = snapshot.products
+    assert (product.product, product.licensed) == ("bitbucket", 0)
     searches = [r for r in up.requests if r.url.path.endswith("/search")]
-    assert [json.loads(r.content) for r in searches] == [{"searchVersion": 31}]
+    assert [json.loads(r.content) for r in searches] == [
+        {"searchVersion": 31},
+        {"searchVersion": 31, "directoryId": "743"},
+        {"searchVersion": 31, "directoryId": "9714"},
+    ]
 
 
 async def test_a_product_crowd_has_no_data_for_is_not_counted() -> None:
