@@ -36,7 +36,7 @@ async def scan(
     # each (bench/users.py: 11.5 MiB peak for 100,000 users, 86,000 licensed; a streamed Crowd
     # scan of 172,000 peaks at 1.7 MiB), then every user streams past it, page by page.
     licensed: set[str] = set()
-    result = UserScan(settings, now)
+    result = UserScan(settings, now, app.name)
     result.product(PRODUCT)
     async for page in paging.bitbucket(client, LICENSED, LICENSED_PARAMS):
         for user in page:

@@ -28,7 +28,7 @@ async def scan(
     client: LinkClient, app: Application, settings: ScanSettings, now: float
 ) -> UsersSnapshot:
     for path in PATHS:
-        result = UserScan(settings, now)
+        result = UserScan(settings, now, app.name)
         found = False
         async for page in paging.confluence(client, path, PARAMS, optional=True):
             found = True

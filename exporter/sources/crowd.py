@@ -190,7 +190,7 @@ async def _scan_once(
 ) -> UserScan | tuple[str, int | None, int | None]:
     """One pass over one Crowd snapshot per product: the summary's version is pinned for the
     search pages, and read again after them. A move returns (product, before, after)."""
-    result = UserScan(settings, now)
+    result = UserScan(settings, now, app.name)
     path = _path(SUMMARY, app)
     for product in names:
         obj = await _read_summary(client, app, product)

@@ -73,8 +73,9 @@ class _Counts:
 class UserScan:
     """One scan of one application: `add` each licensed user once, then `result()`."""
 
-    def __init__(self, settings: ScanSettings, now: float) -> None:
+    def __init__(self, settings: ScanSettings, now: float, application: str = "-") -> None:
         self._settings = settings
+        self._application = application  # for the log line of a skipped record
         self._cutoffs = [now - seconds for _, seconds in settings.periods]
         self._detail_cutoff = None if settings.detail_after is None else now - settings.detail_after
         self._counts: dict[str, _Counts] = {}
@@ -115,7 +116,13 @@ class UserScan:
         """A record the count cannot use: counted apart, logged once per scan and product."""
         counts = self.product(product)
         if counts.skipped == 0:
-            log.info("user record skipped product=%s url_path=%s reason=%r", product, path, why)
+            log.info(
+                "user record skipped application=%s product=%s url_path=%s reason=%r",
+                self._application,
+                product,
+                path,
+                why,
+            )
         counts.skipped += 1
 
     def add_record(

@@ -48,7 +48,8 @@ async def test_crowd_counts_what_it_can_and_skips_the_rest(
             skipped=3,
         ),
     )
-    assert sum("user record skipped" in r.getMessage() for r in caplog.records) == 1
+    (line,) = [r.getMessage() for r in caplog.records if "user record skipped" in r.getMessage()]
+    assert "application=bb product=bitbucket" in line
 
 
 async def test_confluence_counts_a_record_without_a_username() -> None:
