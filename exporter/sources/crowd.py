@@ -109,7 +109,10 @@ def summary(product: str, body: Any, path: str) -> ProductLicense:
 
 
 def version(obj: dict[str, Any], path: str) -> int | None:
-    return parse.integer(obj, "version", path) if obj.get("version") is not None else None
+    # A Java long in ApplicationLicensingSummaryEntity.
+    if obj.get("version") is None:
+        return None
+    return parse.integer(obj, "version", path, bound=parse.MAX_LIMIT)
 
 
 def _criteria(app: Application, product: str, pinned: int | None) -> dict[str, Any]:

@@ -49,9 +49,17 @@ def _bounded(obj: dict[str, Any], field: str, path: str, bound: int) -> int:
     return value
 
 
-def integer(obj: dict[str, Any], field: str, path: str, *, allow_negative: bool = False) -> int:
-    """A required integer; negative only where the API uses it to mean unlimited."""
-    value = _bounded(obj, field, path, MAX_COUNT)
+def integer(
+    obj: dict[str, Any],
+    field: str,
+    path: str,
+    *,
+    allow_negative: bool = False,
+    bound: int = MAX_COUNT,
+) -> int:
+    """A required integer; negative only where the API uses it to mean unlimited. Counts are
+    Java ints (the default bound); pass MAX_LIMIT for a Java long such as a version."""
+    value = _bounded(obj, field, path, bound)
     if value < 0 and not allow_negative:
         raise _invalid(path, f"field {field!r} is negative: {value}")
     return value

@@ -273,3 +273,10 @@ async def test_a_second_move_fails_the_scan_with_a_clear_reason() -> None:
     assert exc.value.path == f"{BASE}/summary"
     assert "moved twice during one user scan" in exc.value.message
     assert "version 31 -> 32, then 32 -> 33" in exc.value.message
+
+
+async def test_the_version_is_a_java_long() -> None:
+    app = make_app("bb", "crowd", crowd_application_id=3, crowd_application_type="bitbucket")
+    body = fixture("crowd/summary_confluence.json") | {"version": 2**40}
+    snapshot = await crowd.fetch(Upstream({f"{BASE}/summary": body}).client(app), app)
+    assert snapshot.crowd == (CrowdData("bitbucket", "PRESENT", 2**40),)
