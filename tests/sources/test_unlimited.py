@@ -4,10 +4,12 @@ more is no limit, for every product; Confluence's remaining seats may then be ab
 from __future__ import annotations
 
 import pytest
+from prometheus_client import generate_latest
 
 from exporter.sources import bitbucket, confluence, crowd, jira
 from exporter.sources.model import ProductLicense, SourceError
 from tests.factories import Upstream, fixture, make_app
+from tests.test_collector import registry, state
 
 CONFLUENCE = "/rest/license/1.0/license"
 MAX_VALUE = 2**31 - 1
@@ -97,3 +99,14 @@ async def test_one_below_max_value_is_a_real_limit() -> None:
         Upstream({bitbucket.LICENSE: body}).client(), make_app(type="bitbucket")
     )
     assert snapshot.products[0].seats_limit == MAX_VALUE - 1
+
+
+async def test_the_exposition_of_a_max_value_license_is_unlimited() -> None:
+    app = make_app(type="confluence")
+    snapshot = await confluence.fetch(Upstream(confluence_routes(None)).client(), app)
+    text = generate_latest(registry(state("wiki", "confluence", snapshot=snapshot))).decode()
+    lines = [line for line in text.splitlines() if line.startswith("atlassian_license_seats")]
+    assert lines == [
+        'atlassian_license_seats_used{application="wiki",product="confluence"} 452.0',
+        'atlassian_license_seats_unlimited{application="wiki",product="confluence"} 1.0',
+    ]
