@@ -16,7 +16,7 @@ from exporter.sync.clock import Instant
 from exporter.sync.poller import AppState
 from exporter.sync.schedule import Schedule
 from tests.factories import FakeClock, Upstream, fixture, make_app, make_target
-from tests.sources.test_crowd import search, summaries
+from tests.sources.test_crowd import routes as crowd_routes
 
 GOLDEN = Path(__file__).parent / "golden"
 CROWD_APP = {"crowd_application_id": 3, "crowd_application_type": "jira"}
@@ -36,9 +36,10 @@ def state(
     failures: Counter[str] | None = None,
     last_success: float = NOW - 10,
     up: bool = True,
+    snapshot: Snapshot | None = None,
 ) -> AppState:
     target = make_target(name, type, sync_interval="1m", **(CROWD_APP if type == "crowd" else {}))
-    sync = Schedule[Snapshot](60.0, snapshot=Snapshot(products), up=up)
+    sync = Schedule[Snapshot](60.0, snapshot=snapshot or Snapshot(products), up=up)
     sync.last_success, sync.last_attempt, sync.last_duration = at(last_success), at(NOW - 10), 0.25
     return AppState(target, sync, users, failures if failures is not None else Counter())
 
@@ -204,12 +205,7 @@ CONFLUENCE_ROUTES = {
     for name in ("userCount", "maxUsers", "remainingSeats", "details")
 }
 BITBUCKET_ROUTES = {"/rest/api/1.0/admin/license": fixture("bitbucket/admin_license.json")}
-CROWD = "/rest/admin/1.0/licensing/3"
-CROWD_ROUTES = {
-    f"{CROWD}/jira-types": fixture("crowd/jira-types.json"),
-    f"{CROWD}/summary": summaries,
-    f"{CROWD}/licensed-users/search": search,
-}
+CROWD_ROUTES = crowd_routes()
 CLOUD_COUNT = "/rest/api/3/license/approximateLicenseCount/product/{}"
 JIRA_CLOUD_ROUTES = {
     "/rest/api/3/applicationrole": fixture("jira-cloud/applicationrole.json"),
@@ -236,7 +232,7 @@ SCAN = ScanSettings(
 async def test_golden_exposition(type: str, routes: dict[str, object]) -> None:
     app = make_app(f"{type}-prod", type, **(CROWD_APP if type == "crowd" else {}))
     snapshot = await TYPES[type].fetch(Upstream(routes).client(app), app)
-    s = state(app.name, type, *snapshot.products)
+    s = state(app.name, type, snapshot=snapshot)
     if type == "crowd":
         scan = TYPES[type].scan
         assert scan is not None
