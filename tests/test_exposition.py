@@ -19,6 +19,7 @@ from exporter.serve.exposition import (
     Encoder,
     Exposition,
     IncrementalRenderer,
+    LayoutError,
     accepts_gzip,
 )
 from exporter.sources.model import ProductLicense, ProductUsers, Snapshot, UsersSnapshot
@@ -175,7 +176,7 @@ def test_output_it_cannot_split_falls_back_to_a_full_render(
     r = rig()
 
     def unsplittable(self: object, encoder: Encoder, placed: object) -> object:
-        raise ValueError("exposition out of order at '# HELP x'")
+        raise LayoutError("exposition out of order at '# HELP x'")
 
     monkeypatch.setattr("exporter.serve.exposition._Layout.render", unsplittable)
     assert r.renderer(*TEXT) == TEXT[0](r.registry)

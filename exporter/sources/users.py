@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from exporter.config.durations import parse_duration
 from exporter.config.load import Application, Config
 from exporter.sources.model import ProductUsers, UsersSnapshot
+from exporter.sources.parse import clean
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,8 @@ class UserScan:
             return
         if not exportable_name(name):
             return
-        entry = _Kept(0.0 if last_active is None else last_active, name, product)
+        # A user name becomes a label value: whatever the source, it must encode.
+        entry = _Kept(0.0 if last_active is None else last_active, clean(name), product)
         if len(self._kept) < self._settings.detail_max:
             heapq.heappush(self._kept, entry)
         elif self._kept and _older(entry, self._kept[0]):
