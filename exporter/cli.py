@@ -137,7 +137,8 @@ async def run(args: argparse.Namespace) -> int:
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
     loop.add_signal_handler(signal.SIGINT, stop.set)
-    loop.add_signal_handler(signal.SIGHUP, lambda: _reload(runtime))
+    reloads: set[asyncio.Task[None]] = set()  # referenced until done, as asyncio asks
+    loop.add_signal_handler(signal.SIGHUP, lambda: _reload_soon(runtime, reloads))
     poll_task = asyncio.create_task(poller.run())
     await stop.wait()
     log.info("shutting down")
@@ -151,9 +152,15 @@ async def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _reload(runtime: Runtime) -> None:
+def _reload_soon(runtime: Runtime, tasks: set[asyncio.Task[None]]) -> None:
+    task = asyncio.get_running_loop().create_task(_reload(runtime))
+    tasks.add(task)
+    task.add_done_callback(tasks.discard)
+
+
+async def _reload(runtime: Runtime) -> None:
     with contextlib.suppress(ConfigError):  # already logged; the old config keeps running
-        runtime.reload()
+        await runtime.reload()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

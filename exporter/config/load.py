@@ -8,12 +8,13 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic import model_validator as _model_validator
 
 from exporter.config.durations import ByteSize, Duration
+from exporter.config.files import read_file
 from exporter.config.users import DEFAULT_INACTIVE_PERIODS, Periods, UserDetail, type_problems
+from exporter.config.yamlsafe import YAMLProblem, load_yaml
 
 APPLICATION_TYPES = ("jira", "confluence", "bitbucket", "crowd", "jira-cloud")
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"
@@ -87,18 +88,25 @@ class Link(Model):
     @field_validator("url")
     @classmethod
     def _check_url(cls, url: str) -> str:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"{url!r} is not an http(s) URL with a host")
-        if parts.username is not None or parts.password is not None:
-            # Credentials in a URL end up in logs and on the status page.
-            raise ValueError("credentials in the URL are not allowed: use basic_auth")
-        if parts.query or parts.fragment:
-            raise ValueError(f"{url!r}: a base URL has no query or fragment")
+        # Messages never quote the URL: its userinfo, query or fragment can hold a secret, and
+        # they are shown by --config.check, the reload log, the status page and /-/reload.
+        if any(c.isspace() or not c.isprintable() for c in url):
+            raise ValueError("the URL contains whitespace or control characters")
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            raise ValueError("the URL cannot be parsed (is its host valid?)") from None
         try:
             parts.port  # noqa: B018 - raises on a bad port
-        except ValueError as exc:
-            raise ValueError(f"{url!r}: {exc}") from None
+        except ValueError:
+            raise ValueError("the URL has an invalid port: a number 0-65535") from None
+        if "@" in parts.netloc:
+            raise ValueError("the URL has userinfo: credentials go in basic_auth")
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("the URL is not an http(s) URL with a host")
+        # `?` or `#` alone leaves query and fragment empty: refuse the characters.
+        if "?" in url or "#" in url:
+            raise ValueError("the URL has a query or fragment: a base URL has neither")
         return url.rstrip("/")
 
     @_model_validator(mode="after")
@@ -111,7 +119,8 @@ class Link(Model):
 class Global(Model):
     sync_interval: Duration = 300.0
     timeout: Duration = 30.0
-    max_concurrent_syncs: int = Field(default=16, ge=1, le=1024)
+    # strict: YAML's `true` or "16" is a mistake, not 1 or 16.
+    max_concurrent_syncs: int = Field(default=16, ge=1, le=1024, strict=True)
     body_size_limit: ByteSize = 10 * 2**20
     users_sync_interval: Duration = 3600.0
     inactive_periods: Periods = DEFAULT_INACTIVE_PERIODS
@@ -124,7 +133,7 @@ class Application(Model):
     sync_interval: Duration | None = None
     link: Link
     # type crowd only (checked in userconfig.type_problems): which application Crowd reports on.
-    crowd_application_id: int | None = Field(default=None, ge=1)
+    crowd_application_id: int | None = Field(default=None, ge=1, strict=True)
     crowd_application_type: Literal["jira", "confluence", "bitbucket"] | None = None
     # Overrides of the global user-scan settings (types with user scans only).
     users_sync_interval: Duration | None = None
@@ -157,6 +166,7 @@ class Config(Model):
 _MESSAGES = {
     "extra_forbidden": "unknown key",
     "missing": "missing required key",
+    "int_type": "must be an integer",
 }
 
 
@@ -215,7 +225,7 @@ def _check_files(config: Config) -> list[str]:
             if path is None:
                 continue
             try:
-                path.read_bytes()
+                read_file(path)
             except OSError as exc:
                 problems.append(
                     f"applications[{index}].link.{key}: cannot read {str(path)!r}: "
@@ -294,14 +304,11 @@ def _order(problem: str) -> list[Any]:
 
 def load_config(path: Path) -> Config:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_file(path).decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(str(path), [f"(file): cannot read: {exc}"]) from None
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(str(path), [f"{where}: YAML syntax error: {problem}"]) from None
+        data = load_yaml(text)
+    except YAMLProblem as exc:
+        raise ConfigError(str(path), [str(exc)]) from None
     return parse_config(data, str(path), path.parent)

@@ -68,7 +68,7 @@ async def reload(request: web.Request) -> web.Response:
             status=403, text="Lifecycle API is not enabled (--web.enable-lifecycle).\n"
         )
     try:
-        runtime.reload()
+        await runtime.reload()
     except ConfigError as exc:
         return web.Response(status=500, text=f"failed to reload config: {exc}\n")
     return web.Response(text="Reloaded.\n")
