@@ -19,6 +19,7 @@ from exporter.config.webconfig import load_web_config, server_ssl_context
 from exporter.logs import LEVELS, setup_logging
 from exporter.serve.collector import LicenseCollector
 from exporter.serve.exposition import IncrementalRenderer
+from exporter.serve.guard import connection_limit, raise_descriptor_limit
 from exporter.serve.web import make_app, serve
 from exporter.sync.poller import Poller
 from exporter.sync.runtime import Runtime
@@ -118,6 +119,7 @@ async def run(args: argparse.Namespace) -> int:
     registry = CollectorRegistry(auto_describe=False)
     registry.register(collector)  # alone: IncrementalRenderer renders exactly this registry
     host, port = args.listen
+    descriptors = raise_descriptor_limit()
     runner = await serve(
         make_app(runtime, registry, web_config, IncrementalRenderer(collector)),
         host,
@@ -125,12 +127,15 @@ async def run(args: argparse.Namespace) -> int:
         server_ssl_context(tls) if tls else None,
     )
     log.info(
-        "listening address=%s:%d tls=%s basic_auth=%s applications=%d version=%s",
+        "listening address=%s:%d tls=%s basic_auth=%s applications=%d max_connections=%d "
+        "descriptors=%d version=%s",
         host or "*",
         port,
         tls is not None,
         bool(web_config and web_config.basic_auth_users),
         len(config.applications),
+        connection_limit(),
+        descriptors,
         __version__,
     )
     stop = asyncio.Event()
