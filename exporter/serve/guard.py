@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import resource
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -101,6 +102,7 @@ class _Connection(asyncio.Protocol):
     def idle(self) -> None:
         loop = self._guard.loop
         self.since = loop.time()
+        self._guard.waiting(self)
         if self._deadline is not None:
             self._deadline.cancel()
         self._deadline = loop.call_at(self.since + self._guard.header_timeout, self._expire)
@@ -147,7 +149,8 @@ class Guard:
         self.header_timeout = header_timeout
         self.max_connections = max_connections or connection_limit()
         self.loop = asyncio.get_running_loop()
-        self._open: dict[asyncio.BaseTransport, _Connection] = {}
+        # In the order they last started waiting for headers: the longest idle first.
+        self._open: OrderedDict[asyncio.BaseTransport, _Connection] = OrderedDict()
         self._log = RateLimitedLog(self.loop.time)
 
     def protocol(self, server: web.Server) -> asyncio.Protocol:
@@ -157,23 +160,31 @@ class Guard:
         """Whether to serve a new connection; at the limit, the longest idle one makes room,
         and if every connection is busy with a request the new one is refused."""
         if len(self._open) >= self.max_connections:
-            idle = [c for c in self._open.values() if not c.busy]
-            if idle:
-                min(idle, key=lambda c: c.since).close()
+            # Busy connections are few (requests take milliseconds): this finds one quickly.
+            idle = next((c for c in self._open.values() if not c.busy), None)
+            if idle is not None:
+                # Forgotten now, not when its close completes: a burst of accepts in one loop
+                # iteration must each make room, not all close the same connection.
+                self.closed(idle)
+                idle.close()
             suppressed = self._log.allow("limit")
             if suppressed is not None:
                 log.warning(
-                    "connection limit reached, %s limit=%d busy=%d suppressed=%d",
+                    "connection limit reached, %s limit=%d suppressed=%d",
                     "closing the longest idle connection" if idle else "refusing a connection",
                     self.max_connections,
-                    len(self._open) - len(idle),
                     suppressed,
                 )
-            if not idle:
+            if idle is None:
                 return False
         assert connection.transport is not None
         self._open[connection.transport] = connection
         return True
+
+    def waiting(self, connection: _Connection) -> None:
+        transport = connection.transport
+        if transport is not None and transport in self._open:
+            self._open.move_to_end(transport)
 
     def closed(self, connection: _Connection) -> None:
         if connection.transport is not None:

@@ -97,6 +97,14 @@ async def test_metrics_answers_while_idle_connections_hold_every_slot(start) -> 
             readers.append(await idle_connection(url))  # every slot taken again
 
 
+async def test_a_burst_of_connections_each_makes_room(start) -> None:  # type: ignore[no-untyped-def]
+    url = await start(header_timeout=60, max_connections=5)
+    oldest = [await idle_connection(url) for _ in range(5)]
+    # Accepted together, in one pass of the loop: each must close a different idle connection.
+    await asyncio.gather(*(idle_connection(url) for _ in range(5)))
+    assert await asyncio.gather(*(closed_by_server(r) for r in oldest)) == [b""] * 5
+
+
 async def test_the_longest_idle_connection_makes_room(start) -> None:  # type: ignore[no-untyped-def]
     url = await start(header_timeout=60, max_connections=3)
     first = await idle_connection(url)
