@@ -191,6 +191,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         except ConfigError as exc:
             print(exc, file=sys.stderr)
             return 1
+        except Exception as exc:  # a bug: still one line, never a traceback quoting the file
+            print(f"{args.config_file}: cannot load: {type(exc).__name__}", file=sys.stderr)
+            return 1
         print(f"{args.config_file}: configuration OK, {len(config.applications)} application(s)")
         return 0
     try:

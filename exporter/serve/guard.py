@@ -88,6 +88,7 @@ class _Connection(asyncio.Protocol):
         self.since = 0.0  # when this connection last started waiting for headers
         self._deadline: asyncio.TimerHandle | None = None
         self._made = False  # handed to aiohttp: refused connections never are
+        self._unsent = 0  # bytes of a response still buffered at the last deadline
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -109,8 +110,17 @@ class _Connection(asyncio.Protocol):
 
     def _expire(self) -> None:
         self._deadline = None
-        if not self.busy and self.transport is not None:
-            self.close()
+        if self.busy or self.transport is None:
+            return
+        # A response still on its way to a slow reader (1 MB of /metrics) is not idleness:
+        # wait while it drains, but not for a reader that stopped reading.
+        unsent = self.transport.get_write_buffer_size()
+        if unsent and unsent != self._unsent:
+            self._unsent = unsent
+            loop = self._guard.loop
+            self._deadline = loop.call_at(loop.time() + self._guard.header_timeout, self._expire)
+            return
+        self.close()
 
     def close(self) -> None:
         if self.transport is not None:

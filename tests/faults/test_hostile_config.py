@@ -273,3 +273,15 @@ async def test_health_answers_while_a_reload_is_loading(
     assert not reloading.done()  # /-/healthy was answered while the file was still loading
     release.set()
     assert (await reloading).status == 200
+
+
+def test_an_unexpected_loading_error_is_one_line_from_config_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken(path: Path) -> Config:
+        raise RecursionError(f"maximum recursion depth exceeded near {SECRET}")
+
+    monkeypatch.setattr("exporter.cli.load_config", broken)
+    path = tmp_path / "config.yaml"
+    assert main(["--config.file", str(path), "--config.check"]) == 1
+    assert capsys.readouterr().err == f"{path}: cannot load: RecursionError\n"
