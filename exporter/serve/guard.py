@@ -85,7 +85,6 @@ class _Connection(asyncio.Protocol):
         self._inner = inner
         self.transport: asyncio.Transport | None = None
         self.busy = 0  # requests in progress: their headers arrived
-        self.since = 0.0  # when this connection last started waiting for headers
         self._deadline: asyncio.TimerHandle | None = None
         self._made = False  # handed to aiohttp: refused connections never are
         self._unsent = 0  # bytes of a response still buffered at the last deadline
@@ -101,12 +100,12 @@ class _Connection(asyncio.Protocol):
         self._inner.connection_made(transport)
 
     def idle(self) -> None:
+        """Starts waiting for a request's headers: on opening and after each response."""
         loop = self._guard.loop
-        self.since = loop.time()
         self._guard.waiting(self)
         if self._deadline is not None:
             self._deadline.cancel()
-        self._deadline = loop.call_at(self.since + self._guard.header_timeout, self._expire)
+        self._deadline = loop.call_at(loop.time() + self._guard.header_timeout, self._expire)
 
     def _expire(self) -> None:
         self._deadline = None
@@ -199,10 +198,6 @@ class Guard:
     def closed(self, connection: _Connection) -> None:
         if connection.transport is not None:
             self._open.pop(connection.transport, None)
-
-    @property
-    def open_connections(self) -> int:
-        return len(self._open)
 
     @web.middleware
     async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:

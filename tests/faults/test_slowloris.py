@@ -8,8 +8,10 @@ import asyncio
 import errno
 import logging
 import resource
+import ssl
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 import pytest
@@ -27,8 +29,6 @@ PARTIAL = b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n"  # the blank line neve
 # Generous bounds against a hang; the server's own timeouts in these tests are far shorter.
 GUARD = 10.0
 
-Server = Callable[..., "asyncio.Future[str]"]
-
 
 @pytest.fixture
 async def start() -> AsyncIterator[Callable[..., object]]:
@@ -36,15 +36,17 @@ async def start() -> AsyncIterator[Callable[..., object]]:
     runners: list[web.AppRunner] = []
     pollers: list[Poller] = []
 
-    async def started(**options: float) -> str:
+    async def started(ssl_context: ssl.SSLContext | None = None, **options: float) -> str:
         poller = Poller(make_config(app_dict("jira-prod")))
         pollers.append(poller)
         runtime = Runtime(poller, None)
         registry = CollectorRegistry(auto_describe=False)
         registry.register(LicenseCollector(lambda: poller.states))
-        runner = await serve(make_app(runtime, registry), "127.0.0.1", 0, **options)  # type: ignore[arg-type]
+        app = make_app(runtime, registry)
+        runner = await serve(app, "127.0.0.1", 0, ssl_context, **options)  # type: ignore[arg-type]
         runners.append(runner)
-        return f"http://127.0.0.1:{runner.addresses[0][1]}"
+        scheme = "https" if ssl_context else "http"
+        return f"{scheme}://127.0.0.1:{runner.addresses[0][1]}"
 
     yield started
     for writer in WRITERS:
@@ -82,6 +84,25 @@ async def test_connections_that_never_finish_their_headers_are_closed(start) -> 
     results = await asyncio.gather(*(closed_by_server(r) for r in [*readers, keep_alive]))
     assert results[:-1] == [b""] * 6  # closed without an answer
     assert results[-1].startswith(b"HTTP/1.1 200 OK") and results[-1].endswith(b"Healthy.\n")
+
+
+async def test_tls_handshakes_and_headers_get_the_same_deadline(  # type: ignore[no-untyped-def]
+    start, self_signed: tuple[Path, Path]
+) -> None:
+    cert, key = self_signed
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    url = await start(context, header_timeout=0.2)
+    port = int(url.rsplit(":", 1)[1])
+    client_context = ssl.create_default_context(cafile=str(cert))
+    partial, writer = await asyncio.open_connection("127.0.0.1", port, ssl=client_context)
+    WRITERS.append(writer)
+    writer.write(PARTIAL)
+    no_handshake = await idle_connection(url.replace("https", "http"), b"")
+    assert await closed_by_server(partial) == b""
+    assert await closed_by_server(no_handshake) == b""
+    async with httpx.AsyncClient(verify=client_context) as client:
+        assert (await client.get(f"{url}/-/healthy")).status_code == 200
 
 
 async def test_metrics_answers_while_idle_connections_hold_every_slot(start) -> None:  # type: ignore[no-untyped-def]
