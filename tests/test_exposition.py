@@ -252,7 +252,7 @@ def test_output_it_cannot_split_is_a_loud_error_not_a_silent_slow_path(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     def unsplittable(self: object, encoder: Encoder, placed: object) -> object:
-        raise ValueError("exposition out of order at '# HELP x'")
+        raise LayoutError("exposition out of order at '# HELP x'")
 
     monkeypatch.setattr("exporter.serve.exposition._Layout.render", unsplittable)
     with pytest.raises(LayoutError, match="out of order"):

@@ -97,6 +97,13 @@ class LicenseCollector(Collector):
         self.add_application(families, name, state, now)
         return _placed(families)
 
+    def sync_families(self, name: str, state: AppState) -> list[Placed]:
+        """One application's sync samples alone: what is left when its other samples cannot
+        be rendered."""
+        families = _OnDemand()
+        self._add_sync(families, name, state)
+        return _placed(families)
+
     def exporter_families(self) -> list[Placed]:
         """The exporter's own samples: the families it has samples in, placed."""
         families = _OnDemand()

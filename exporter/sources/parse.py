@@ -106,6 +106,20 @@ def text(obj: dict[str, Any], field: str, path: str) -> str | None:
         return None
     if not isinstance(value, str):
         raise _invalid(path, f"field {field!r} is not a string: {_show(value)}")
+    return clean(value)
+
+
+def clean(value: str) -> str:
+    """`value` with what UTF-8 cannot encode written as escapes.
+
+    JSON may carry lone UTF-16 surrogates (`"\\ud800"`); Python decodes them into a str that
+    cannot be encoded again, so one such label value would fail every render of /metrics and
+    of the status page. Upstream strings are made safe here, where they enter.
+    """
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
     return value
 
 

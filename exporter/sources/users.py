@@ -14,6 +14,7 @@ from typing import Any
 from exporter.config.users import ScanSettings
 from exporter.sources import parse
 from exporter.sources.model import ProductUsers, SourceError, UsersSnapshot
+from exporter.sources.parse import clean
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +85,8 @@ class UserScan:
             return
         if not exportable_name(name):
             return
-        entry = _Kept(0.0 if last_active is None else last_active, name, product)
+        # A user name becomes a label value: whatever the source, it must encode.
+        entry = _Kept(0.0 if last_active is None else last_active, clean(name), product)
         if len(self._kept) < self._settings.detail_max:
             heapq.heappush(self._kept, entry)
         elif self._kept and _older(entry, self._kept[0]):

@@ -60,6 +60,7 @@ class Rig:
     def __init__(self, sim: Simulator, config: Config, clock: FakeClock) -> None:
         self.sim = sim
         self.clock = clock
+        self.config = config
         self.poller = Poller(resolve(config), clock=clock)
 
     async def sync(self, name: str) -> None:
