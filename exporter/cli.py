@@ -178,6 +178,30 @@ async def _reload(runtime: Runtime) -> None:
         await runtime.reload()
 
 
+def check_config(path: Path) -> int:
+    """`--config.check`: 0 and a summary for a usable file, 1 and every problem otherwise."""
+    try:
+        config = load_config(path)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    except Exception as exc:  # a bug: still one line, never a traceback quoting the file
+        print(f"{path}: cannot load: {type(exc).__name__}", file=sys.stderr)
+        return 1
+    # Loading the TLS files too: a missing, garbled or encrypted one is a config error here,
+    # not a `tls` failure at the first sync.
+    problems = [
+        f"applications[{i}].link.tls_config.{problem}"
+        for i, app in enumerate(config.applications)
+        for problem in check_tls(app.link.tls_config)
+    ]
+    if problems:
+        print("\n".join(problems), file=sys.stderr)
+        return 1
+    print(f"{path}: configuration OK, {len(config.applications)} application(s)")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["simulate"]:
@@ -196,26 +220,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.config_check:
         if args.config_file is None:
             parser.error("--config.check needs --config.file")
-        try:
-            config = load_config(args.config_file)
-        except ConfigError as exc:
-            print(exc, file=sys.stderr)
-            return 1
-        except Exception as exc:  # a bug: still one line, never a traceback quoting the file
-            print(f"{args.config_file}: cannot load: {type(exc).__name__}", file=sys.stderr)
-            return 1
-        # Loading the TLS files too: a missing, garbled or encrypted one is a config error here,
-        # not a `tls` failure at the first sync.
-        problems = [
-            f"applications[{i}].link.tls_config.{problem}"
-            for i, app in enumerate(config.applications)
-            for problem in check_tls(app.link.tls_config)
-        ]
-        if problems:
-            print("\n".join(problems), file=sys.stderr)
-            return 1
-        print(f"{args.config_file}: configuration OK, {len(config.applications)} application(s)")
-        return 0
+        return check_config(args.config_file)
     try:
         check_layout()
     except LayoutError as exc:
