@@ -51,6 +51,10 @@ class _Model(BaseModel):
 
 
 def _ascending(tiers: tuple[int, ...]) -> tuple[int, ...]:
+    # Checked here, not with min_length: pydantic would add a second, confusing line when an
+    # item fails ("should have at least 1 item after validation").
+    if not tiers:
+        raise ValueError("at least one tier is needed")
     for lower, higher in pairwise(tiers):
         if higher <= lower:
             raise ValueError(f"tiers must be strictly ascending: {higher} follows {lower}")
@@ -59,7 +63,7 @@ def _ascending(tiers: tuple[int, ...]) -> tuple[int, ...]:
 
 Tiers = Annotated[
     tuple[Annotated[int, Field(gt=0, le=2**31 - 1)], ...],
-    Field(min_length=1, max_length=MAX_TIERS),
+    Field(max_length=MAX_TIERS),
     AfterValidator(_ascending),
 ]
 
