@@ -6,9 +6,10 @@ then deactivated, so the j-th licensed user is found by arithmetic, without a sc
 
 Kinds, by share of licensed users: never logged in, service (bot) accounts active minutes
 ago (svc-*) or dormant for months (bot-*), user names that are e-mail addresses, the rest
-regular, some licensed only through a group. Regular users' last activity: 55 % within 30 days (and they keep coming back: their
-last activity moves with the clock), 15 % 30-90 days, 10 % 90-180 days, 20 % up to 3 years
-(those dates are fixed at `epoch`, so they age with the clock).
+regular, some licensed only through a group. Regular users' last activity: 55 % within 30
+days (and they keep coming back: their last activity moves with the clock), 15 % 30-90 days,
+10 % 90-180 days, 20 % up to 3 years (those dates are fixed at `epoch`, so they age with the
+clock).
 """
 
 from __future__ import annotations
