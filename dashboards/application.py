@@ -8,7 +8,7 @@ from grafanalib import core as g
 
 from exporter import metrics as m
 
-from . import config, reclaim
+from . import config, planner, reclaim
 from . import panels as p
 from .promql import (
     EXPIRY,
@@ -288,6 +288,8 @@ def build() -> g.Dashboard:
             *sync_panels(),
             p.row("Reclaimable seats", 44),
             *reclaim.application_panels(APP, SEL),
+            p.row("Seats by group", 63),
+            planner.seats_by_group(SEL, 64),
         ],
         variables(),
     )

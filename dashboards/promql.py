@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Final
 
 from exporter import metrics as m
+from exporter.apptypes import DATA_CENTER_TYPES
 
 from . import config
 
@@ -41,6 +42,9 @@ SUNSET: Final = f"milestone:{m.DC_SUNSET.name}:max"
 APPLICATION_INFO: Final = f"application:{m.APPLICATION_INFO.name}:max"
 TIER_NEXT: Final = f"application_product:{m.TIER_NEXT_SEATS.name}:max"
 GROUP_MEMBERS: Final = f"application_product_group:{m.GROUP_MEMBERS.name}:max"
+
+# Data Center types, from the registry of application types.
+DATA_CENTER_INFO: Final = f'{APPLICATION_INFO}{{type=~"{"|".join(DATA_CENTER_TYPES)}"}}'
 
 REPLICAS: Final = ", ".join(config.REPLICA_LABELS)
 
@@ -137,3 +141,8 @@ def forecast_at(timestamp_expr: str, *, join: bool = False) -> str:
     if join:
         return f"{USED}\n+\n{slope} * on() group_left()\n{until}"
     return f"{USED}\n+\n{slope} * {until}"
+
+
+def data_center_only(expr: str) -> str:
+    """`expr` for Data Center applications only (Atlassian's end of life is not Cloud's)."""
+    return f"{expr}\nand on(job, application)\n{DATA_CENTER_INFO}"

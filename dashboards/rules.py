@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from exporter import metrics as m
-from exporter.apptypes import DATA_CENTER_TYPES
 
 from . import config as c
 from .promql import (
@@ -37,6 +36,7 @@ from .promql import (
     UNLIMITED,
     USED,
     UTILISATION,
+    data_center_only,
     dedup,
     forecast_at,
     is_unlimited,
@@ -103,8 +103,6 @@ RECORDING_RULES: Final = (
     Recording(RUN_OUT, f"time()\n+\nclamp_min({LIMIT} - {USED}, 0)\n/\n({SLOPE} > 0)"),
 )
 
-# Data Center types, from the registry: Atlassian's end of life does not apply to Cloud.
-DATA_CENTER_INFO: Final = f'{APPLICATION_INFO}{{type=~"{"|".join(DATA_CENTER_TYPES)}"}}'
 _last_expansion_in = f"({sunset('last_expansion')} - time())"
 
 
@@ -175,7 +173,7 @@ ALERTS: Final = (
     Alert(
         f"{PREFIX}ExpansionDeadline",
         "warning",
-        f"{FORECAST_END_OF_LIFE} > {LIMIT}\nand on(job, application)\n{DATA_CENTER_INFO}\n"
+        f"{data_center_only(f'{FORECAST_END_OF_LIFE} > {LIMIT}')}\n"
         f"and on()\n{_last_expansion_in} < {c.EXPANSION_WINDOW_DAYS} * {DAY}\n"
         f"and on()\n{_last_expansion_in} > 0",
         c.EXPANSION_DEADLINE_FOR,
