@@ -288,7 +288,7 @@ def build() -> g.Dashboard:
             *sync_panels(),
             p.row("Reclaimable seats", 44),
             *reclaim.application_panels(APP, SEL),
-            p.row("Seats by group", 63),
+            p.row("Groups", 63),
             planner.seats_by_group(SEL, 64),
         ],
         variables(),
