@@ -27,8 +27,8 @@ import httpx
 import pytest
 
 from exporter import __version__
-from exporter.metrics import ALL_METRICS
 from exporter.demo import demo_config, start_demo_simulator
+from exporter.metrics import ALL_METRICS
 from tests.e2e.processes import ROOT, Process, exporter_cmd, free_port, samples, wait_until
 
 WIDTH, HEIGHT = 1280, 800
