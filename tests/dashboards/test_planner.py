@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dashboards import planner
+from dashboards import planner, rules
 from dashboards.application import FILE as APPLICATION_FILE
 from dashboards.overview import FILE as OVERVIEW_FILE
 from dashboards.promql import DATA_CENTER_INFO
+from exporter.apptypes import DATA_CENTER_TYPES, TYPES
 from tests.dashboards.test_dashboards import panel, panels
 
 
@@ -32,3 +33,15 @@ def test_application_dashboard_has_seats_by_group() -> None:
     (target,) = group["targets"]
     assert "atlassian_license_group_members" in target["expr"]
     assert target["legendFormat"] == "{{product}} / {{group}}"
+
+
+def test_the_expansion_deadline_is_for_the_registrys_data_center_types_only() -> None:
+    assert "jira-cloud" not in DATA_CENTER_TYPES
+    assert set(DATA_CENTER_TYPES) == {name for name, e in TYPES.items() if not e.cloud}
+    (deadline,) = [a for a in rules.ALERTS if a.name == "AtlassianLicenseExpansionDeadline"]
+    assert DATA_CENTER_INFO in deadline.expr
+    assert (
+        'application:atlassian_license_application_info:max{type=~"'
+        + "|".join(DATA_CENTER_TYPES)
+        + '"}'
+    ) == DATA_CENTER_INFO
