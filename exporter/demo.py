@@ -34,7 +34,9 @@ def _applications(simulator: Simulator, instance: SimInstance) -> list[dict[str,
         "basic_auth": {"username": instance.username, "password": instance.password},
     }
     if instance.type != "crowd":
-        apps = [{"name": instance.name, "type": _type_for(instance), "link": link}]
+        apps: list[dict[str, Any]] = [
+            {"name": instance.name, "type": _type_for(instance), "link": link}
+        ]
     else:
         apps = [
             {

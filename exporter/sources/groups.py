@@ -78,9 +78,24 @@ async def member_totals(
         else:
             params["groupname"] = group.name
         async with slots:
-            return total(await client.get_json(path, optional=True, params=params), path)
+            try:
+                body = await client.get_json(path, optional=True, params=params)
+            except parse.SourceError as exc:
+                if exc.reason != "http_403":
+                    raise
+                # An account without "Browse users and groups": seats still count.
+                refused.append(group.name)
+                return None
+            return total(body, path)
 
+    refused: list[str] = []
     totals = await all_of(*(one(group) for group in unique))
+    if refused:
+        log.warning(
+            "group members refused application=%s reason=http_403 groups=%d",
+            application,
+            len(refused),
+        )
     return {g.name: n for g, n in zip(unique, totals, strict=True) if n is not None}
 
 

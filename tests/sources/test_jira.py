@@ -195,3 +195,14 @@ async def test_group_requests_are_capped_per_application() -> None:
     assert len(snapshot.products[0].groups) == groups.MAX_GROUPS
     asked = [r for r in up.requests if r.url.path == "/ctx" + MEMBERS]
     assert len(asked) == groups.MAX_GROUPS
+
+
+async def test_group_members_refused_leave_the_seats_alone(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    up = upstream()
+    up.routes[MEMBERS] = json_response({"errorMessages": ["Forbidden"]}, 403)
+    snapshot = await jira.fetch(up.client(), make_app())
+    assert [p.groups for p in snapshot.products] == [(), (), ()]
+    assert snapshot.products[0].seats_used == 290
+    assert "group members refused application=app reason=http_403 groups=4" in caplog.text
