@@ -8,7 +8,7 @@ from grafanalib import core as g
 
 from exporter import metrics as m
 
-from . import config, crowd, reclaim
+from . import config, crowd, planner, reclaim
 from . import panels as p
 from .promql import (
     EXPIRY,
@@ -289,6 +289,8 @@ def build() -> g.Dashboard:
             p.row("Reclaimable seats", 44),
             *reclaim.application_panels(APP, SEL),
             *crowd.application_panels(63, APP, SEL),
+            p.row("Groups", 71),
+            planner.seats_by_group(SEL, 72),
         ],
         variables(),
     )

@@ -72,6 +72,14 @@ CROWD_LOADING_FOR: Final = "6h"
 CROWD_DATA_MAX_AGE_HOURS: Final = 24
 CROWD_DATA_STALE_FOR: Final = "5m"
 
+# The renewal planner (issue #14): forecasts at per-series dates from the slope of seats used
+# over PLANNER_SLOPE_DAYS; "before the door closes" windows, in days before each date.
+PLANNER_SLOPE_DAYS: Final = 30
+TIER_RENEWAL_WINDOW_DAYS: Final = 120
+EXPANSION_WINDOW_DAYS: Final = 180
+TIER_EXCEEDED_FOR: Final = "1h"
+EXPANSION_DEADLINE_FOR: Final = "1h"
+
 SECONDS_PER_DAY: Final = 86400
 
 RUNBOOK_BASE_URL: Final = (

@@ -8,7 +8,7 @@ from grafanalib import core as g
 
 from exporter import metrics as m
 
-from . import config, crowd, reclaim
+from . import config, crowd, planner, reclaim
 from . import panels as p
 from .promql import (
     EXPIRY,
@@ -200,6 +200,8 @@ def build() -> g.Dashboard:
             reclaim.overview_table(ROW_LINK, LINK_TITLE),
             reclaim.overview_total(),
             *crowd.overview_panels(35),
+            p.row("Renewal planner", 44),
+            planner.planner_table(45, ROW_LINK, LINK_TITLE),
         ],
         [],
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Final
 
 from exporter import metrics as m
+from exporter.apptypes import DATA_CENTER_TYPES
 
 from . import config
 
@@ -29,6 +30,21 @@ SYNC_INTERVAL: Final = f"application:{m.SYNC_INTERVAL.name}:max"
 INACTIVE: Final = f"application_product_inactive_for:{m.INACTIVE_USERS.name}:max"
 NEVER_ACTIVE: Final = f"application_product:{m.USERS_NEVER_ACTIVE.name}:max"
 INACTIVE_SHARE: Final = f"application_product_inactive_for:{m.NAMESPACE}_inactive_seats:ratio"
+
+# The renewal planner: the slope of seats used, forecasts at per-series dates (predict_linear
+# takes one scalar horizon, so a per-series date needs the slope form), the run-out date.
+SLOPE: Final = f"application_product:{m.SEATS_USED.name}:deriv{config.PLANNER_SLOPE_DAYS}d"
+FORECAST_RENEWAL: Final = f"application_product:{m.SEATS_USED.name}:forecast_renewal"
+FORECAST_LAST_EXPANSION: Final = f"application_product:{m.SEATS_USED.name}:forecast_last_expansion"
+FORECAST_END_OF_LIFE: Final = f"application_product:{m.SEATS_USED.name}:forecast_end_of_life"
+RUN_OUT: Final = f"application_product:{m.NAMESPACE}_seats_run_out_timestamp_seconds:max"
+SUNSET: Final = f"milestone:{m.DC_SUNSET.name}:max"
+APPLICATION_INFO: Final = f"application:{m.APPLICATION_INFO.name}:max"
+TIER_NEXT: Final = f"application_product:{m.TIER_NEXT_SEATS.name}:max"
+GROUP_MEMBERS: Final = f"application_product_group:{m.GROUP_MEMBERS.name}:max"
+
+# Data Center types, from the registry of application types.
+DATA_CENTER_INFO: Final = f'{APPLICATION_INFO}{{type=~"{"|".join(DATA_CENTER_TYPES)}"}}'
 
 REPLICAS: Final = ", ".join(config.REPLICA_LABELS)
 
@@ -109,3 +125,24 @@ def reclaim(name: str, **labels: str) -> str:
     so that it joins the other per-product series of a table row."""
     selector = recorded(name, **labels, inactive_for=config.RECLAIM_INACTIVE_FOR)
     return f"max without(inactive_for) ({selector})"
+
+
+def sunset(milestone: str) -> str:
+    """One Data Center date as a single, label-less series (to join with `on()`)."""
+    return f"max({recorded(SUNSET, milestone=milestone)})"
+
+
+def forecast_at(timestamp_expr: str, *, join: bool = False) -> str:
+    """Seats at `timestamp_expr` at the recorded slope, never below today's seats (a shrinking
+    instance keeps the seats it has) and never before now. `join`: the date is one label-less
+    series shared by every product (the Data Center dates), joined with `on() group_left()`."""
+    slope = f"clamp_min({SLOPE}, 0)"
+    until = f"clamp_min({timestamp_expr} - time(), 0)"
+    if join:
+        return f"{USED}\n+\n{slope} * on() group_left()\n{until}"
+    return f"{USED}\n+\n{slope} * {until}"
+
+
+def data_center_only(expr: str) -> str:
+    """`expr` for Data Center applications only (Atlassian's end of life is not Cloud's)."""
+    return f"{expr}\nand on(job, application)\n{DATA_CENTER_INFO}"

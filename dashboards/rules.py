@@ -14,7 +14,12 @@ from exporter import metrics as m
 
 from . import config as c
 from .promql import (
+    APPLICATION_INFO,
     EXPIRY,
+    FORECAST_END_OF_LIFE,
+    FORECAST_LAST_EXPANSION,
+    FORECAST_RENEWAL,
+    GROUP_MEMBERS,
     INACTIVE,
     INACTIVE_SHARE,
     LAST_SUCCESS,
@@ -22,14 +27,21 @@ from .promql import (
     MAINTENANCE_EXPIRY,
     NEVER_ACTIVE,
     REMAINING,
+    RUN_OUT,
+    SLOPE,
+    SUNSET,
     SYNC_INTERVAL,
     SYNC_UP,
+    TIER_NEXT,
     UNLIMITED,
     USED,
     UTILISATION,
+    data_center_only,
     dedup,
+    forecast_at,
     is_unlimited,
     raw,
+    sunset,
 )
 
 PREFIX: Final = "AtlassianLicense"
@@ -76,7 +88,22 @@ RECORDING_RULES: Final = (
     Recording(NEVER_ACTIVE, dedup("max", raw(m.USERS_NEVER_ACTIVE))),
     # Share of the seats used held by inactive users, per period; `> 0`: no seat, no share.
     Recording(INACTIVE_SHARE, f"{INACTIVE}\n/ ignoring(inactive_for) group_left()\n({USED} > 0)"),
+    # The renewal planner. Owner labels (`labels` in the exporter's config) are on every series
+    # of an application and survive `without(instance, pod)`, so they reach the alerts.
+    Recording(SUNSET, dedup("max", raw(m.DC_SUNSET))),
+    Recording(APPLICATION_INFO, dedup("max", raw(m.APPLICATION_INFO))),
+    Recording(TIER_NEXT, dedup("max", raw(m.TIER_NEXT_SEATS))),
+    Recording(GROUP_MEMBERS, dedup("max", raw(m.GROUP_MEMBERS))),
+    Recording(SLOPE, f"deriv({USED}[{c.days(c.PLANNER_SLOPE_DAYS)}])"),
+    Recording(FORECAST_RENEWAL, forecast_at(EXPIRY)),
+    Recording(FORECAST_LAST_EXPANSION, forecast_at(sunset("last_expansion"), join=True)),
+    Recording(FORECAST_END_OF_LIFE, forecast_at(sunset("end_of_life"), join=True)),
+    # When seats reach the limit at the recorded slope; now when already there; absent when
+    # not growing or unlimited.
+    Recording(RUN_OUT, f"time()\n+\nclamp_min({LIMIT} - {USED}, 0)\n/\n({SLOPE} > 0)"),
 )
+
+_last_expansion_in = f"({sunset('last_expansion')} - time())"
 
 
 def _pct(ratio: float) -> str:
@@ -133,6 +160,32 @@ ALERTS: Final = (
         f"users inactive for {c.RECLAIM_INACTIVE_FOR} or more (informational above "
         f"{_pct(c.RECLAIM_SHARE)}), and utilisation is at least "
         f"{_pct(c.SEATS_UTILISATION_WARNING)}: reclaim those seats before buying more.",
+    ),
+    Alert(
+        f"{PREFIX}TierExceededBeforeRenewal",
+        "warning",
+        f"{FORECAST_RENEWAL} > {LIMIT}\nand\n"
+        f"({EXPIRY} - time()) < {c.TIER_RENEWAL_WINDOW_DAYS} * {DAY}\nand\n"
+        f"({EXPIRY} - time()) > 0",
+        c.TIER_EXCEEDED_FOR,
+        "Seats are forecast to exceed the license tier before its renewal.",
+        f"{APP_PRODUCT} is forecast to need {{{{ $value | humanize }}}} seats when its license "
+        f"renews, more than its limit, at the growth rate of the last {c.PLANNER_SLOPE_DAYS} "
+        "days: renew at the next tier, or reclaim seats first.",
+    ),
+    Alert(
+        f"{PREFIX}ExpansionDeadline",
+        "warning",
+        f"{data_center_only(f'{FORECAST_END_OF_LIFE} > {LIMIT}')}\n"
+        f"and on()\n{_last_expansion_in} < {c.EXPANSION_WINDOW_DAYS} * {DAY}\n"
+        f"and on()\n{_last_expansion_in} > 0",
+        c.EXPANSION_DEADLINE_FOR,
+        "Data Center seats are forecast to exceed the license before its end of life.",
+        f"{APP_PRODUCT} is forecast to need {{{{ $value | humanize }}}} seats at the Data Center "
+        "end of life, more than its limit, and subscriptions can no longer be expanded after "
+        "the last expansion date, less than "
+        f"{c.EXPANSION_WINDOW_DAYS} days away: buy the tier you will need before the last "
+        "expansion date.",
     ),
     Alert(
         f"{PREFIX}ExpiringSoon",

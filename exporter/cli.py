@@ -123,7 +123,10 @@ async def run(args: argparse.Namespace) -> int:
     poller = Poller(select(resolve(config), args.shard))
     runtime = Runtime(poller, config_path, lifecycle=args.lifecycle, shard=args.shard)
     collector = LicenseCollector(
-        lambda: poller.states, poller.clock, reload_status=lambda: runtime.reload_status
+        lambda: poller.states,
+        poller.clock,
+        reload_status=lambda: runtime.reload_status,
+        sunset=lambda: poller.targets.sunset,
     )
     registry = CollectorRegistry(auto_describe=False)
     registry.register(collector)  # alone: IncrementalRenderer renders exactly this registry

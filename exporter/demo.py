@@ -11,6 +11,14 @@ from exporter.simulator import SimInstance, Simulator, demo_instances
 # Short enough that a newcomer sees the numbers move within a minute.
 DEMO_SYNC_INTERVAL = "15s"
 DEMO_USERS_SYNC_INTERVAL = "1m"
+# The renewal planner has something to show: owner teams, illustrative prices (not Atlassian's
+# list prices) and the simulator's service accounts left out of the reclaim counts.
+DEMO_TEAMS = {"confluence-prod": "docs", "confluence-legacy": "docs", "confluence-emea": "docs"}
+DEMO_PLANNER: dict[str, Any] = {
+    "labels": {"team": "tools"},
+    "cost": {"currency": "EUR", "annual": {500: 27000, 1000: 48000, 2000: 84000}},
+    "reclaim": {"exclude_users": ["svc-.*", "bot-.*"]},
+}
 
 
 async def start_demo_simulator() -> Simulator:
@@ -26,17 +34,24 @@ def _applications(simulator: Simulator, instance: SimInstance) -> list[dict[str,
         "basic_auth": {"username": instance.username, "password": instance.password},
     }
     if instance.type != "crowd":
-        return [{"name": instance.name, "type": _type_for(instance), "link": link}]
-    return [
-        {
-            "name": app.name,
-            "type": "crowd",
-            "crowd_application_id": app.id,
-            "crowd_application_type": app.type,
-            "link": link,
-        }
-        for app in instance.crowd_apps
-    ]
+        apps: list[dict[str, Any]] = [
+            {"name": instance.name, "type": _type_for(instance), "link": link}
+        ]
+    else:
+        apps = [
+            {
+                "name": app.name,
+                "type": "crowd",
+                "crowd_application_id": app.id,
+                "crowd_application_type": app.type,
+                "link": link,
+            }
+            for app in instance.crowd_apps
+        ]
+    for app in apps:
+        if app["name"] in DEMO_TEAMS:
+            app["labels"] = {"team": DEMO_TEAMS[app["name"]]}
+    return apps
 
 
 def _type_for(instance: SimInstance) -> str:
@@ -59,6 +74,7 @@ def demo_config(simulator: Simulator, instances: list[str] | None = None) -> Con
                 "users_sync_interval": DEMO_USERS_SYNC_INTERVAL,
                 # The "who could be reclaimed" table has something to show.
                 "user_detail": {"inactive_for": "90d", "max_users": 20},
+                **DEMO_PLANNER,
             },
             "applications": applications,
         },

@@ -25,6 +25,10 @@ USER = "user"
 VERSION = "version"
 STATUS = "status"
 DIRECTORY = "directory"
+CURRENCY = "currency"
+MILESTONE = "milestone"
+TYPE = "type"
+GROUP = "group"
 
 CACHED = "Cached from the last successful sync of the application; not read at scrape time."
 CACHED_USERS = (
@@ -174,6 +178,55 @@ USERS_SYNC_INTERVAL = _gauge(
     _A,
     "The configured user scan interval (users_sync_interval) of the application, in seconds.",
 )
+# The renewal planner (issue #14): tiers and prices from the configuration, not the product.
+TIER_NEXT_SEATS = _gauge(
+    "tier_next_seats",
+    _AP,
+    "The smallest user tier of the configured ladder (tiers) above the current license limit; "
+    f"absent for an unlimited license or one at the top of the ladder. {CACHED}",
+)
+ANNUAL_COST = _gauge(
+    "annual_cost",
+    (APPLICATION, PRODUCT, CURRENCY),
+    "Annual price of the license now, from the configured cost: the price of the tier equal to "
+    "the license limit, or else of the smallest priced tier above it; absent without cost, "
+    f"for an unlimited license, or when no tier at or above the limit is priced. {CACHED}",
+)
+NEXT_TIER_ANNUAL_COST = _gauge(
+    "next_tier_annual_cost",
+    (APPLICATION, PRODUCT, CURRENCY),
+    "Annual price of the next tier (tier_next_seats), from the configured cost: the price of "
+    "that tier, or else of the smallest priced tier above it; absent without cost or next "
+    f"tier. {CACHED}",
+)
+GROUP_MEMBERS = _gauge(
+    "group_members",
+    (APPLICATION, PRODUCT, GROUP),
+    "Active members of each group that grants the product (Jira and Jira Cloud: the groups of "
+    "the application role), one request per group for its total. A user in several groups "
+    f"counts in each, so the sum can exceed seats_used. {CACHED}",
+)
+USERS_EXCLUDED = _gauge(
+    "users_excluded",
+    _AP,
+    "Licensed users whose name matches reclaim.exclude_users (service accounts, bots, "
+    "break-glass admins); they still hold seats but are not counted in inactive_users or "
+    f"users_never_active. {CACHED_USERS}",
+)
+APPLICATION_INFO = _gauge(
+    "application_info",
+    (APPLICATION, TYPE),
+    "1 for each configured application; type is its configured type (jira, jira-cloud, ...), "
+    "so rules and dashboards can tell Data Center from Cloud applications.",
+)
+DC_SUNSET = MetricSpec(
+    f"{NAMESPACE}_dc_sunset_timestamp_seconds",
+    "gauge",
+    (MILESTONE,),
+    "Atlassian's Data Center milestones as Unix timestamps (midnight UTC of each date, from "
+    "global.dc_sunset): last_expansion, the last day subscriptions can be expanded, and "
+    "end_of_life.",
+)
 BUILD_INFO = MetricSpec(
     f"{EXPORTER_NAMESPACE}_build_info",
     "gauge",
@@ -207,6 +260,13 @@ LICENSE_METRICS = (
     CROWD_STATUS,
     CROWD_DIRECTORIES,
 )
+PLANNER_METRICS = (
+    TIER_NEXT_SEATS,
+    ANNUAL_COST,
+    NEXT_TIER_ANNUAL_COST,
+    GROUP_MEMBERS,
+    APPLICATION_INFO,
+)
 SYNC_METRICS = (SYNC_UP, SYNC_LAST_SUCCESS, SYNC_DURATION, SYNC_FAILURES, SYNC_INTERVAL)
 # From the user scans, a second, slower schedule per application (users_sync_interval).
 USER_METRICS = (
@@ -215,6 +275,7 @@ USER_METRICS = (
     USER_LAST_ACTIVE,
     USERS_SKIPPED,
     SEATS_USED_BY_DIRECTORY,
+    USERS_EXCLUDED,
 )
 USERS_SYNC_METRICS = (
     USERS_SYNC_UP,
@@ -222,9 +283,15 @@ USERS_SYNC_METRICS = (
     USERS_SYNC_DURATION,
     USERS_SYNC_INTERVAL,
 )
-EXPORTER_METRICS = (BUILD_INFO, CONFIG_RELOAD_SUCCESSFUL, CONFIG_RELOAD_SUCCESS_TIMESTAMP)
+EXPORTER_METRICS = (
+    BUILD_INFO,
+    CONFIG_RELOAD_SUCCESSFUL,
+    CONFIG_RELOAD_SUCCESS_TIMESTAMP,
+    DC_SUNSET,
+)
 ALL_METRICS = (
     *LICENSE_METRICS,
+    *PLANNER_METRICS,
     *SYNC_METRICS,
     *USER_METRICS,
     *USERS_SYNC_METRICS,
@@ -256,3 +323,11 @@ Reason = Literal[
     "internal",
 ]
 REASONS: tuple[Reason, ...] = get_args(Reason)
+
+# Labels an owner label (`labels` in the configuration) may not take: every label the exporter
+# itself puts on a series, the target labels Prometheus adds, and the replica label the rules
+# aggregate away. "status" is reserved for upcoming series.
+RESERVED_LABELS: frozenset[str] = frozenset(
+    {label for spec in ALL_METRICS for label in spec.labels}
+    | {"job", "instance", "pod", "status", "le", "quantile"}
+)

@@ -14,6 +14,7 @@ from prometheus_client.exposition import choose_encoder
 from prometheus_client.openmetrics.exposition import CONTENT_TYPE_LATEST as OM_TYPE
 
 from exporter import cli
+from exporter.config.targets import CostTarget
 from exporter.serve import exposition
 from exporter.serve.collector import LicenseCollector, Placed, ReloadStatus
 from exporter.serve.exposition import (
@@ -129,7 +130,16 @@ MUTATIONS: dict[str, Callable[[Rig], object]] = {
     "reload_failed": lambda r: setattr(r, "reload", ReloadStatus(False, NOW - 100)),
     "app_removed": lambda r: r.states.pop("jira-b"),
     "app_added": lambda r: r.states.update({"crowd": state("crowd", "crowd")}),
+    # Reload replaces the target: owner labels, tiers and prices are part of the samples.
+    "owner_labels": lambda r: _retarget(r, labels=(("team", "tools"),)),
+    "tiers": lambda r: _retarget(r, tiers=(100, 200)),
+    "cost": lambda r: _retarget(r, cost=CostTarget("EUR", ((100, 1.0), (1000, 2.0)))),
 }
+
+
+def _retarget(r: Rig, **changes: object) -> None:
+    old = r.states["jira-a"]
+    r.states["jira-a"] = replace(old, target=replace(old.target, **changes))  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

@@ -15,5 +15,7 @@ TYPES: Final[Mapping[str, AppType[Any]]] = {
 }
 # In registry order, as error messages list them.
 SCANNED_TYPES: Final = tuple(name for name, entry in TYPES.items() if entry.scan is not None)
+# Data Center (self-managed) types: what Atlassian's Data Center end of life applies to.
+DATA_CENTER_TYPES: Final = tuple(name for name, entry in TYPES.items() if not entry.cloud)
 
-__all__ = ["SCANNED_TYPES", "TYPES", "AppType"]
+__all__ = ["DATA_CENTER_TYPES", "SCANNED_TYPES", "TYPES", "AppType"]

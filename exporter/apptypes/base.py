@@ -26,6 +26,8 @@ class AppType(Generic[A]):
     fetch: Fetch[A]
     scan: Scan[A] | None = None
     simulator: str = ""  # the simulator's instance type that speaks this API
+    # A Cloud product: no Data Center sunset (the rules' expansion deadline skips it).
+    cloud: bool = False
 
     def __post_init__(self) -> None:
         if self.scan is not None and not issubclass(self.model, _scanned()):

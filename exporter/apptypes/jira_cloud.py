@@ -13,4 +13,6 @@ class JiraCloudApplication(ApplicationBase):
     type: Literal["jira-cloud"]
 
 
-TYPE = AppType("jira-cloud", JiraCloudApplication, jira_cloud.fetch, simulator="jira-cloud")
+TYPE = AppType(
+    "jira-cloud", JiraCloudApplication, jira_cloud.fetch, simulator="jira-cloud", cloud=True
+)

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic import model_validator as _model_validator
 
 from exporter.config.durations import ByteSize, Duration
+from exporter.config.planner import DEFAULT_TIERS, Cost, DCSunset, OwnerLabels, Reclaim, Tiers
 from exporter.config.users import DEFAULT_INACTIVE_PERIODS, Periods, UserDetail
 
 NAME_PATTERN: Final = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"
@@ -182,6 +183,33 @@ class Global(Model):
     inactive_periods: Periods = DEFAULT_INACTIVE_PERIODS
     user_detail: UserDetail | None = None  # off unless configured
     user_scans: UserScans = UserScans()
+    # The renewal planner.
+    tiers: Tiers = Field(
+        default=DEFAULT_TIERS,
+        description="The user-tier ladder, ascending, for `atlassian_license_tier_next_seats`; "
+        "the default is Atlassian's Data Center user tiers (docs/sources.md).",
+    )
+    dc_sunset: DCSunset = Field(
+        default=DCSunset(),
+        description="Atlassian's Data Center dates, exported as "
+        "`atlassian_license_dc_sunset_timestamp_seconds` (midnight UTC).",
+    )
+    cost: Cost | None = Field(
+        default=None,
+        description="Annual prices per tier; nothing cost-related is exported without it.",
+    )
+    labels: OwnerLabels = Field(
+        default={},
+        description="Owner labels (`team: tools`) added to every series of every application, "
+        "for routing alerts; names the exporter or Prometheus use are refused.",
+    )
+    reclaim: Reclaim = Field(
+        default=Reclaim(), description="What the reclaim counts of the user scans leave out."
+    )
+
+    def __hash__(self) -> int:
+        # labels and cost hold dicts; the dump is as good a key (see Link.__hash__).
+        return hash(self.model_dump_json())
 
 
 class ApplicationBase(Model):
@@ -191,6 +219,18 @@ class ApplicationBase(Model):
     type: str
     sync_interval: Duration | None = None
     link: Link
+    tiers: Tiers | None = Field(
+        default=None,
+        description="Replaces `global.tiers` for this application (products' ladders differ).",
+    )
+    cost: Cost | None = Field(default=None, description="Replaces `global.cost`.")
+    labels: OwnerLabels | None = Field(
+        default=None,
+        description="Merged with `global.labels`, this application's value winning.",
+    )
+
+    def __hash__(self) -> int:
+        return hash(self.model_dump_json())
 
 
 class ScannedApplicationBase(ApplicationBase):
@@ -200,6 +240,10 @@ class ScannedApplicationBase(ApplicationBase):
     inactive_periods: Periods | None = None
     user_detail: UserDetail | None = None
     user_scans: UserScans | None = None
+    reclaim: Reclaim | None = Field(
+        default=None,
+        description="Extends `global.reclaim`: its `exclude_users` are added to the global ones.",
+    )
 
 
 # The keys only types with user scans accept; a type without them reports each as such.

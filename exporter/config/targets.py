@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from exporter.apptypes import TYPES
 from exporter.config.models import ApplicationBase, Link, ScannedApplicationBase
+from exporter.config.planner import DEFAULT_TIERS, Cost, DCSunset
 from exporter.config.users import ScanSettings
 
 if TYPE_CHECKING:
@@ -24,6 +25,12 @@ class UserScanTarget:
 
 
 @dataclass(frozen=True)
+class CostTarget:
+    currency: str
+    annual: tuple[tuple[int, float], ...]  # (tier, annual price), ascending by tier
+
+
+@dataclass(frozen=True)
 class Target:
     """One application as the poller syncs it."""
 
@@ -32,6 +39,10 @@ class Target:
     timeout: float
     body_size_limit: int
     users: UserScanTarget | None  # None: the type has no user scan, or scans are off
+    # The renewal planner, resolved like the rest: tier ladder, prices, owner labels.
+    tiers: tuple[int, ...] = DEFAULT_TIERS
+    cost: CostTarget | None = None
+    labels: tuple[tuple[str, str], ...] = ()  # sorted by name; on every series of the app
 
     @property
     def name(self) -> str:
@@ -52,6 +63,8 @@ class Targets:
 
     targets: tuple[Target, ...]
     max_concurrent_syncs: int
+    # (milestone, Unix seconds) of Atlassian's Data Center dates: global.dc_sunset.
+    sunset: tuple[tuple[str, float], ...] = DCSunset().timestamps()
 
     def names(self) -> list[str]:
         return [target.name for target in self.targets]
@@ -64,8 +77,13 @@ def _users(config: Config, app: ApplicationBase) -> UserScanTarget | None:
     if not (app.user_scans or g.user_scans).enabled:
         return None
     periods = app.inactive_periods or g.inactive_periods
-    settings = ScanSettings.of(periods, app.user_detail or g.user_detail)
+    exclude = g.reclaim.exclude_users + (app.reclaim.exclude_users if app.reclaim else ())
+    settings = ScanSettings.of(periods, app.user_detail or g.user_detail, exclude)
     return UserScanTarget(app.users_sync_interval or g.users_sync_interval, settings)
+
+
+def _cost(cost: Cost | None) -> CostTarget | None:
+    return None if cost is None else CostTarget(cost.currency, tuple(sorted(cost.annual.items())))
 
 
 def target(config: Config, app: ApplicationBase) -> Target:
@@ -76,6 +94,9 @@ def target(config: Config, app: ApplicationBase) -> Target:
         timeout=app.link.timeout or g.timeout,
         body_size_limit=g.body_size_limit,
         users=_users(config, app),
+        tiers=app.tiers or g.tiers,
+        cost=_cost(app.cost or g.cost),
+        labels=tuple(sorted((g.labels | (app.labels or {})).items())),
     )
 
 
@@ -83,4 +104,5 @@ def resolve(config: Config) -> Targets:
     return Targets(
         tuple(target(config, app) for app in config.applications),
         config.global_.max_concurrent_syncs,
+        config.global_.dc_sunset.timestamps(),
     )

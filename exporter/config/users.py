@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Annotated, Final
 
@@ -54,10 +55,21 @@ class ScanSettings:
     periods: tuple[tuple[str, float], ...]  # (label as written, seconds)
     detail_after: float | None = None  # per-user detail for users inactive longer; None = off
     detail_max: int = 0
+    # User names (whole-name matches) left out of the reclaim counts: reclaim.exclude_users.
+    exclude: tuple[re.Pattern[str], ...] = ()
 
     @classmethod
-    def of(cls, periods: tuple[str, ...], detail: UserDetail | None) -> ScanSettings:
+    def of(
+        cls,
+        periods: tuple[str, ...],
+        detail: UserDetail | None,
+        exclude: tuple[str, ...] = (),
+    ) -> ScanSettings:
         parsed = tuple((p, parse_duration(p)) for p in periods)
+        patterns = tuple(re.compile(pattern) for pattern in exclude)
         if detail is None or detail.max_users == 0:
-            return cls(parsed)
-        return cls(parsed, parse_duration(detail.inactive_for), detail.max_users)
+            return cls(parsed, exclude=patterns)
+        return cls(parsed, parse_duration(detail.inactive_for), detail.max_users, patterns)
+
+    def excluded(self, name: str) -> bool:
+        return any(pattern.fullmatch(name) for pattern in self.exclude)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import platform
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -11,6 +11,8 @@ from prometheus_client.registry import Collector
 
 from exporter import __version__
 from exporter import metrics as m
+from exporter.config.planner import price_from, tier_above
+from exporter.config.targets import Target
 from exporter.sources.model import ProductLicense, Snapshot
 from exporter.sync.clock import Clock, SystemClock
 from exporter.sync.poller import AppState
@@ -71,10 +73,12 @@ class LicenseCollector(Collector):
         states: Callable[[], Mapping[str, AppState]],
         clock: Clock | None = None,
         reload_status: Callable[[], ReloadStatus] | None = None,
+        sunset: Callable[[], Sequence[tuple[str, float]]] | None = None,
     ) -> None:
         self._states = states
         self._clock = clock or SystemClock()
         self._reload_status = reload_status
+        self._sunset = sunset
 
     def now(self) -> float:
         """Monotonic: what decides whether data is stale."""
@@ -117,6 +121,8 @@ class LicenseCollector(Collector):
         compare against a full render after changing each field)."""
         sync, users = state.sync, state.users
         return (
+            # Tiers, prices and owner labels are part of the samples; reload replaces targets.
+            state.target,
             sync.fresh(now),
             sync.interval,
             sync.up,
@@ -135,13 +141,23 @@ class LicenseCollector(Collector):
         )
 
     def add_application(self, families: Families, name: str, state: AppState, now: float) -> None:
+        owner = dict(state.target.labels)
+        # With owner labels, the samples are made with the contract's labels first and then
+        # copied with the owner's added: prometheus_client's add_metric takes fixed labels only.
+        into = _OnDemand() if owner else families
         snapshot = state.sync.fresh(now)
         if snapshot is not None:
             for product in snapshot.products:
-                self._add_license(families, name, product)
-            self._add_crowd(families, name, snapshot)
-        self._add_sync(families, name, state)
-        self._add_users(families, name, state, now)
+                self._add_license(into, name, product)
+                self._add_planner(into, name, state.target, product)
+            self._add_crowd(into, name, snapshot)
+        self._add_sync(into, name, state)
+        self._add_users(into, name, state, now)
+        if owner:
+            for spec, family in into.items():
+                samples = families[spec].samples
+                for sample in family.samples:
+                    samples.append(sample._replace(labels={**sample.labels, **owner}))
 
     def add_exporter(self, families: Families) -> None:
         families[m.BUILD_INFO].add_metric([__version__, platform.python_version()], 1)
@@ -149,6 +165,29 @@ class LicenseCollector(Collector):
             status = self._reload_status()
             families[m.CONFIG_RELOAD_SUCCESSFUL].add_metric([], 1 if status.successful else 0)
             families[m.CONFIG_RELOAD_SUCCESS_TIMESTAMP].add_metric([], status.last_success)
+        if self._sunset is not None:
+            for milestone, timestamp in self._sunset():
+                families[m.DC_SUNSET].add_metric([milestone], timestamp)
+
+    @staticmethod
+    def _add_planner(
+        families: Families, application: str, target: Target, p: ProductLicense
+    ) -> None:
+        labels = [application, p.product]
+        for group, members in p.groups:
+            families[m.GROUP_MEMBERS].add_metric([*labels, group], members)
+        if p.seats_limit is None:  # unlimited: no tier to grow into, nothing priced
+            return
+        following = tier_above(target.tiers, p.seats_limit)
+        if following is not None:
+            families[m.TIER_NEXT_SEATS].add_metric(labels, following)
+        cost = target.cost
+        if cost is None:
+            return
+        for spec, seats in ((m.ANNUAL_COST, p.seats_limit), (m.NEXT_TIER_ANNUAL_COST, following)):
+            price = None if seats is None else price_from(cost.annual, seats)
+            if price is not None:
+                families[spec].add_metric([*labels, cost.currency], price)
 
     @staticmethod
     def _add_license(
@@ -200,6 +239,7 @@ class LicenseCollector(Collector):
         state: AppState,
     ) -> None:
         labels, sync = [application], state.sync
+        families[m.APPLICATION_INFO].add_metric([application, state.target.type], 1)
         families[m.SYNC_INTERVAL].add_metric(labels, sync.interval)
         if sync.up is not None:
             families[m.SYNC_UP].add_metric(labels, 1 if sync.up else 0)
@@ -234,6 +274,7 @@ class LicenseCollector(Collector):
             families[m.USERS_SKIPPED].add_metric(labels, p.skipped)
             for directory, count in p.by_directory:
                 families[m.SEATS_USED_BY_DIRECTORY].add_metric([*labels, directory], count)
+            families[m.USERS_EXCLUDED].add_metric(labels, p.excluded)
             for period, count in p.inactive:
                 families[m.INACTIVE_USERS].add_metric([*labels, period], count)
             for user, last_active in p.detail:

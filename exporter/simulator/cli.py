@@ -12,7 +12,13 @@ from dataclasses import fields
 from typing import Any
 
 from exporter.simulator.app import Simulator
-from exporter.simulator.demo import demo_instances, generated_instances, with_users
+from exporter.simulator.demo import (
+    PLANNER_GROWTH_PER_DAY,
+    demo_instances,
+    generated_instances,
+    planner_instances,
+    with_users,
+)
 from exporter.simulator.model import FAULT_KINDS, Fault, SimInstance
 
 log = logging.getLogger(__name__)
@@ -95,7 +101,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--instances",
         dest="instances",
         default="demo",
-        help="'demo' for the demo set or N for N generated instances (default: demo)",
+        help="'demo' for the demo set, 'planner' for the demo set and jira-growth (seats "
+        "growing steadily for the renewal planner), or N for N generated instances "
+        "(default: demo)",
+    )
+    parser.add_argument(
+        "--growth-per-day",
+        dest="growth_per_day",
+        type=float,
+        default=PLANNER_GROWTH_PER_DAY,
+        help="seats jira-growth gains a day with --instances planner "
+        f"(default: {PLANNER_GROWTH_PER_DAY:g})",
     )
     parser.add_argument(
         "--seed",
@@ -129,12 +145,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser  # fmt: skip
 
 
-def _instances(spec: str, seed: int) -> list[SimInstance]:
+def _instances(spec: str, seed: int, growth_per_day: float) -> list[SimInstance]:
     if spec == "demo":
         return demo_instances()
+    if spec == "planner":
+        return planner_instances(per_day=growth_per_day)
     if spec.isdigit() and int(spec) > 0:
         return generated_instances(int(spec), seed)
-    raise ValueError(f"--instances must be 'demo' or a positive number, got {spec!r}")
+    raise ValueError(f"--instances must be 'demo', 'planner' or a positive number, got {spec!r}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -143,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         host, port = parse_listen(args.listen)
         latency = parse_duration(args.latency)
-        instances = _instances(args.instances, args.seed)
+        instances = _instances(args.instances, args.seed, args.growth_per_day)
         if args.users is not None:
             if args.users < 0:
                 raise ValueError(f"--users must not be negative, got {args.users}")

@@ -184,6 +184,37 @@ def demo_instances(now: float | None = None) -> list[SimInstance]:
     return [jira, confluence, legacy, bitbucket, crowd, cloud]
 
 
+# Seats jira-growth gains a day: a steady slope for the forecast rules to find.
+PLANNER_GROWTH_PER_DAY = 3.0
+
+
+def planner_instances(
+    now: float | None = None, per_day: float = PLANNER_GROWTH_PER_DAY
+) -> list[SimInstance]:
+    """The demo set and jira-growth: a Jira Data Center whose seats grow steadily towards its
+    limit, renewing in 60 days, with service accounts in its groups' totals (renewal planner)."""
+    t = time.time() if now is None else now
+    renewal = (t // DAY + 60) * DAY
+    growth = SimInstance(
+        "jira-growth",
+        "jira",
+        [
+            SimProduct(
+                "jira-software",
+                1000,
+                940,
+                trend_per_day=per_day,
+                expiry=renewal,
+                maintenance_expiry=renewal,
+                sen="SEN-44000001",
+            ),
+            SimProduct("jira-servicedesk", 50, 30, expiry=renewal, sen="SEN-44000002"),
+        ],
+        token="jira-growth-token",
+    )
+    return [*demo_instances(t), growth]
+
+
 _LIMITS = [10, 25, 50, 100, 250, 500, 1000, 2000, 5000, 10000]
 _JIRA_KEYS = ["jira-software", "jira-servicedesk", "jira-core"]
 _CONFLUENCE_VERSIONS = ["7.19.26", "8.5.9", "9.2.1", "7.0.5", "6.15.0"]

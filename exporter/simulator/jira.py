@@ -19,6 +19,7 @@ from exporter.simulator.base import (
     status_endpoint,
 )
 from exporter.simulator.errors import jira_error, not_found
+from exporter.simulator.groups import members
 from exporter.simulator.model import SimProduct
 
 # key -> (display name, userCountDescription)
@@ -139,5 +140,6 @@ ROUTES: list[Route] = [
         optional=True,
     ),
     route(r"/rest/api/2/serverInfo", _server_info, auth=False),
+    route(r"/rest/api/2/group/member", lambda ctx, match: members(ctx, match, cloud=False)),
     route(r"/status", status_endpoint, auth=False),
 ]

@@ -9,6 +9,7 @@ from typing import Any
 
 from exporter.simulator.base import Context, Reply, Route, json_reply, route
 from exporter.simulator.errors import jira_error
+from exporter.simulator.groups import group_id, members
 from exporter.simulator.jira import role_body, role_routes, server_time
 from exporter.simulator.model import SimProduct
 
@@ -17,12 +18,11 @@ APPROXIMATE_CACHE = 7 * 86400.0
 
 
 def _group(ctx: Context, name: str) -> dict[str, Any]:
-    ident = hashlib.sha1(f"{ctx.instance.name}/{name}".encode()).hexdigest()
-    group_id = f"{ident[:8]}-{ident[8:12]}-{ident[12:16]}-{ident[16:20]}-{ident[20:32]}"
+    ident = group_id(ctx.instance.name, name)
     return {
         "name": name,
-        "groupId": group_id,
-        "self": f"{ctx.base_url}/rest/api/3/group?groupId={group_id}",
+        "groupId": ident,
+        "self": f"{ctx.base_url}/rest/api/3/group?groupId={ident}",
     }
 
 
@@ -84,4 +84,5 @@ ROUTES: list[Route] = [
     route(_API + r"/instance/license", _license, auth=False, login=True),
     route(_API + r"/license/approximateLicenseCount(?:/product/(?P<key>[^/]+))?", _approximate),
     route(_API + r"/serverInfo", _server_info, auth=False),
+    route(_API + r"/group/member", lambda ctx, match: members(ctx, match, cloud=True)),
 ]

@@ -5,10 +5,11 @@ work and memory. Within each block of 100 users the first ones are licensed, the
 then deactivated, so the j-th licensed user is found by arithmetic, without a scan.
 
 Kinds, by share of licensed users: never logged in, service (bot) accounts active minutes
-ago, user names that are e-mail addresses, the rest regular, some licensed only through a
-group. Regular users' last activity: 55 % within 30 days (and they keep coming back: their
-last activity moves with the clock), 15 % 30-90 days, 10 % 90-180 days, 20 % up to 3 years
-(those dates are fixed at `epoch`, so they age with the clock).
+ago (svc-*) or dormant for months (bot-*), user names that are e-mail addresses, the rest
+regular, some licensed only through a group. Regular users' last activity: 55 % within 30
+days (and they keep coming back: their last activity moves with the clock), 15 % 30-90 days,
+10 % 90-180 days, 20 % up to 3 years (those dates are fixed at `epoch`, so they age with the
+clock).
 """
 
 from __future__ import annotations
@@ -97,14 +98,23 @@ class SimUsers:
         if kind == "email":
             name = email  # directories that log in by e-mail address
         last_active: float | None = None
-        if kind == "service":
+        if kind == "service" and r[3] < 0.5:
             name = f"svc-{last}-{i}"
             last_active = now - r[3] * 3600
+        elif kind == "service":
+            # Dormant bots and break-glass accounts: idle for months, never to be reclaimed
+            # (reclaim.exclude_users leaves them out of the reclaim counts).
+            name = f"bot-{last}-{i}"
+            last_active = epoch_age(self.epoch, 100 + r[3] * 200)
         elif kind != "never":
             last_active = _regular(r[3], now, self.epoch)
         return SimUser(
             i, name, f"{first} {last}", email, kind, last_active, True, True, r[1] * 4 % 1 < 0.25
         )
+
+
+def epoch_age(epoch: float, days: float) -> float:
+    return epoch - days * DAY
 
 
 def _regular(r: float, now: float, epoch: float) -> float:

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 from urllib.parse import quote
 
 from exporter.config.models import ApplicationBase
-from exporter.sources import parse
+from exporter.sources import groups, parse
 from exporter.sources.fanout import all_of
 from exporter.sources.http import LinkClient
 from exporter.sources.model import ProductLicense, Snapshot
 
 ROLES = "/rest/api/2/applicationrole"
 LICENSE = "/rest/plugins/applications/1.0/installed/{key}/license"
+GROUP_MEMBERS = "/rest/api/2/group/member"
 
 
 def parse_role(role: Any, path: str) -> ProductLicense:
@@ -58,15 +60,37 @@ def with_license(product: ProductLicense, body: Any, path: str) -> ProductLicens
     )
 
 
+async def with_groups(
+    client: LinkClient,
+    app: ApplicationBase,
+    roles: list[Any],
+    paths: tuple[str, str],
+    snapshot: Snapshot,
+) -> Snapshot:
+    """`snapshot` with each product's group member totals (Data Center and Cloud alike);
+    `paths`: where the roles came from, where group members are read."""
+    roles_path, members_path = paths
+    refs = [groups.role_groups(role, roles_path) for role in roles]
+    flat = [g for r in refs for g in r]
+    totals = await groups.member_totals(client, members_path, flat, app.name)
+    return Snapshot(
+        tuple(
+            dataclasses.replace(product, groups=groups.for_product(ref, totals))
+            for product, ref in zip(snapshot.products, refs, strict=True)
+        )
+    )
+
+
 async def fetch(client: LinkClient, app: ApplicationBase) -> Snapshot:
     roles = parse.capped(parse.as_list(await client.get_json(ROLES), ROLES), ROLES)
     products = [parse_role(role, ROLES) for role in roles]
     # A key is upstream text: escaped, a '/', '?' or '#' in it cannot change the request.
     paths = [LICENSE.format(key=quote(p.product, safe="")) for p in products]
     bodies = await all_of(*(client.get_json(path, optional=True) for path in paths))
-    return Snapshot(
+    snapshot = Snapshot(
         tuple(
             with_license(product, body, path)
             for product, body, path in zip(products, bodies, paths, strict=True)
         )
     )
+    return await with_groups(client, app, roles, (ROLES, GROUP_MEMBERS), snapshot)

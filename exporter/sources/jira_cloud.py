@@ -11,12 +11,13 @@ from exporter.config.models import ApplicationBase
 from exporter.sources import parse
 from exporter.sources.fanout import all_of
 from exporter.sources.http import LinkClient
-from exporter.sources.jira import parse_role
+from exporter.sources.jira import parse_role, with_groups
 from exporter.sources.model import Snapshot
 
 ROLES = "/rest/api/3/applicationrole"
 LICENSE = "/rest/api/3/instance/license"
 APPROXIMATE = "/rest/api/3/license/approximateLicenseCount/product/{key}"
+GROUP_MEMBERS = "/rest/api/3/group/member"
 
 
 def plans(body: Any) -> dict[str, str]:
@@ -52,7 +53,7 @@ async def fetch(client: LinkClient, app: ApplicationBase) -> Snapshot:
     by_product = plans(license_body)
     paths = [APPROXIMATE.format(key=quote(p.product, safe="")) for p in products]
     counts = await all_of(*(client.get_json(path, optional=True) for path in paths))
-    return Snapshot(
+    snapshot = Snapshot(
         tuple(
             dataclasses.replace(
                 product,
@@ -62,3 +63,4 @@ async def fetch(client: LinkClient, app: ApplicationBase) -> Snapshot:
             for product, count, path in zip(products, counts, paths, strict=True)
         )
     )
+    return await with_groups(client, app, roles, (ROLES, GROUP_MEMBERS), snapshot)

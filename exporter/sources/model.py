@@ -25,6 +25,8 @@ class ProductLicense:
     plan: str | None = None  # Jira Cloud: UNLICENSED, FREE or PAID
     seats_used_approximate: int | None = None  # Jira Cloud's 7-day cached count
     data_timestamp: float | None = None  # Crowd: when Crowd itself pulled the numbers
+    # (group name, active members): the groups granting the product (Jira, Jira Cloud).
+    groups: tuple[tuple[str, int], ...] = ()
 
     @property
     def unlimited(self) -> bool:
@@ -69,6 +71,8 @@ class ProductUsers:
     # Crowd: (directory name, licensed users) in Crowd's directory order, read by the scan from
     # the same data version as the users.
     by_directory: tuple[tuple[str, int], ...] = ()
+    # Licensed users matched by reclaim.exclude_users: in `licensed`, in nothing else.
+    excluded: int = 0
 
 
 @dataclass(frozen=True)

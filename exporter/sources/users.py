@@ -48,6 +48,7 @@ def _older(a: _Kept, b: _Kept) -> bool:
 class _Counts:
     licensed: int = 0
     never: int = 0
+    excluded: int = 0
     inactive: list[int] = field(default_factory=list)
     skipped: int = 0
     by_directory: tuple[tuple[str, int], ...] = ()
@@ -75,6 +76,10 @@ class UserScan:
         """One licensed user; `last_active` in Unix seconds, None if never active."""
         counts = self.product(product)
         counts.licensed += 1
+        if self._settings.exclude and self._settings.excluded(name):
+            # A service account or bot holds a seat nobody can reclaim: counted apart.
+            counts.excluded += 1
+            return
         if last_active is None:
             counts.never += 1
         for index, period_cutoff in enumerate(self._cutoffs):
@@ -141,6 +146,7 @@ class UserScan:
                     detail=tuple((k.name, k.last_active) for k in detail if k.product == product),
                     skipped=counts.skipped,
                     by_directory=counts.by_directory,
+                    excluded=counts.excluded,
                 )
                 for product, counts in self._counts.items()
             )

@@ -169,6 +169,35 @@ def test_alertmanager_routes_each_shipped_severity(severity: str, receiver: str)
     assert result.stdout.split() == [receiver]
 
 
+@pytest.mark.parametrize(
+    ("alertname", "severity", "team", "receiver"),
+    [
+        ("AtlassianLicenseTierExceededBeforeRenewal", "warning", "tools", "team-tools"),
+        ("AtlassianLicenseExpansionDeadline", "warning", "tools", "team-tools"),
+        ("AtlassianLicenseSeatsNearlyExhausted", "critical", "tools", "team-tools-pager"),
+        # Another team, or none: the severity routes.
+        ("AtlassianLicenseTierExceededBeforeRenewal", "warning", "billing", "tickets"),
+        ("AtlassianLicenseSeatsNearlyExhausted", "critical", "", "pager"),
+    ],
+)
+def test_alertmanager_routes_by_the_owner_team_label(
+    alertname: str, severity: str, team: str, receiver: str
+) -> None:
+    config = DEPLOY / "compose" / "alertmanager" / "alertmanager.yml"
+    assert alertname in rules.alert_names()
+    labels = [f"alertname={alertname}", f"severity={severity}", "application=jira-prod"]
+    result = amtool(
+        "config",
+        "routes",
+        "test",
+        f"--config.file={config}",
+        *labels,
+        *([f"team={team}"] if team else []),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [receiver]
+
+
 def test_every_shipped_severity_has_a_test_above() -> None:
     assert {a.severity for a in rules.ALERTS} <= {"critical", "warning", "info"}
 

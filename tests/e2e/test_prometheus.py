@@ -4,6 +4,7 @@ simulator becomes active."""
 
 from __future__ import annotations
 
+import functools
 import shutil
 import time
 from collections.abc import Iterator
@@ -14,7 +15,8 @@ import httpx
 import pytest
 import yaml
 
-from dashboards import queries
+from dashboards import queries, render
+from dashboards.panels import iter_panels
 from dashboards.render import GENERATED_DIR
 from dashboards.rules import RULES_FILE
 from tests.e2e.processes import Process, exporter_cmd, free_port, start_simulator, wait_until
@@ -28,7 +30,12 @@ APPS = [
     ("jira-emea", "crowd"),
     ("confluence-emea", "crowd"),
     ("jira-cloud", "jira-cloud"),
+    # The planner scenario: seats growing steadily (GROWTH_PER_DAY), renewal in 60 days.
+    ("jira-growth", "jira"),
 ]
+# One seat every 5 s: within the test's minute the 30-day slope is steep enough that the
+# forecast at renewal exceeds the 1000-seat limit.
+GROWTH_PER_DAY = 86400 / 5
 # Crowd entries: (Crowd's id and type of the application), all on the simulator's "crowd".
 CROWD = {"jira-emea": (3, "jira"), "confluence-emea": (5, "confluence")}
 CLOUD_LOGIN = {"username": "admin@example.com", "password": "demo-api-token"}
@@ -44,7 +51,9 @@ SCENARIOS = [
     ("bitbucket-prod", "bitbucket"),
     ("jira-emea", "jira-software"),
     ("jira-cloud", "jira-software"),
+    ("jira-growth", "jira-software"),
 ]
+DAY = 86400
 
 
 def application(name: str, type_: str, sim_url: str) -> dict[str, Any]:
@@ -59,6 +68,10 @@ def application(name: str, type_: str, sim_url: str) -> dict[str, Any]:
     return {"name": name, "type": type_, "link": {"url": f"{sim_url}/{name}", "basic_auth": login}}
 
 
+def _date(seconds: float) -> str:
+    return time.strftime("%Y-%m-%d", time.gmtime(seconds))
+
+
 class Stack:
     def __init__(self, tmp: Path) -> None:
         self.tmp = tmp
@@ -66,7 +79,9 @@ class Stack:
         self.started = time.monotonic()
 
     def start(self) -> None:
-        sim, self.sim_url = start_simulator(self.tmp, "--instances", "demo")
+        sim, self.sim_url = start_simulator(
+            self.tmp, "--instances", "planner", "--growth-per-day", str(GROWTH_PER_DAY)
+        )
         self.procs.append(sim)
         # jira-software at 99 % of its 500 seats: the critical seat alert must become active.
         httpx.post(
@@ -81,6 +96,19 @@ class Stack:
                         "timeout": "2s",
                         "users_sync_interval": "5s",
                         "user_detail": {"inactive_for": "90d", "max_users": 10},
+                        # The renewal planner, as a user sets it up. The Data Center dates are
+                        # moved close, so the expansion deadline has something to warn about.
+                        "tiers": [500, 1000, 2000, 5000],
+                        "cost": {
+                            "currency": "EUR",
+                            "annual": {500: 27000, 1000: 48000, 2000: 84000},
+                        },
+                        "labels": {"team": "tools"},
+                        "reclaim": {"exclude_users": ["svc-.*", "bot-.*"]},
+                        "dc_sunset": {
+                            "last_expansion": _date(time.time() + 30 * DAY),
+                            "end_of_life": _date(time.time() + 90 * DAY),
+                        },
                     },
                     "applications": [application(n, t, self.sim_url) for n, t in APPS]
                     + [
@@ -241,3 +269,58 @@ def test_seat_alert_driven_by_the_simulator_becomes_active(stack: Stack) -> None
         for a in alerts
         if a["labels"].get("product") == "jira-core" and "Seats" in a["labels"]["alertname"]
     ]
+
+
+def alerts(stack: Stack, name: str) -> list[dict[str, Any]]:
+    found = httpx.get(f"{stack.prom}/api/v1/alerts", timeout=10).json()["data"]["alerts"]
+    return [a for a in found if a["labels"]["alertname"] == name]
+
+
+def test_tier_alerts_go_pending_with_the_owner_team_label(stack: Stack) -> None:
+    def growing(name: str) -> list[dict[str, Any]]:
+        return [
+            a
+            for a in alerts(stack, name)
+            if (a["labels"]["application"], a["labels"]["product"])
+            == ("jira-growth", "jira-software")
+        ]
+
+    for name in ("AtlassianLicenseTierExceededBeforeRenewal", "AtlassianLicenseExpansionDeadline"):
+        wait_until(functools.partial(lambda n: bool(growing(n)), name), 30, name)
+        (alert,) = growing(name)
+        assert alert["state"] in ("pending", "firing")
+        assert alert["labels"]["team"] == "tools"  # the owner label reaches Alertmanager
+        assert (
+            "jira-software on jira-growth is forecast to need"
+            in (alert["annotations"]["description"])
+        )
+    # Cloud never has the Data Center deadline, however it grows; unlimited roles never alert.
+    deadline = alerts(stack, "AtlassianLicenseExpansionDeadline")
+    assert all(a["labels"]["application"] != "jira-cloud" for a in deadline)
+    tier = alerts(stack, "AtlassianLicenseTierExceededBeforeRenewal")
+    assert all(a["labels"]["product"] != "jira-core" for a in deadline + tier)
+
+
+def test_the_renewal_planner_row_is_filled(stack: Stack) -> None:
+    """Every column of the planner table has data; all but the reclaimable seats (Jira Data
+    Center has no user scan) for the growing Jira, with its owner label."""
+    dashboard = render.dashboard_data(render.dashboards()["license-overview.json"])
+    (table,) = [
+        panel
+        for panel in iter_panels(dashboard)
+        if panel["title"] == "Renewal planner" and panel["type"] == "table"
+    ]
+    for target in table["targets"]:
+        result = stack.query(target["expr"])
+        rows = {(r["metric"].get("application"), r["metric"].get("product")) for r in result}
+        assert result, target["refId"]
+        if target["refId"] != "H":
+            assert ("jira-growth", "jira-software") in rows, target["refId"]
+        assert all(r["metric"].get("team") == "tools" for r in result), target["refId"]
+    growth = '{application="jira-growth",product="jira-software"}'
+    next_tier = stack.query(f"application_product:atlassian_license_tier_next_seats:max{growth}")
+    assert [r["value"][1] for r in next_tier] == ["2000"]
+    groups = stack.query(
+        'application_product_group:atlassian_license_group_members:max{application="jira-growth"}'
+    )
+    assert {r["metric"]["group"] for r in groups} >= {"jira-software-users", "jira-administrators"}

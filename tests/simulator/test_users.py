@@ -40,7 +40,15 @@ def test_a_population_mixes_realistic_kinds() -> None:
     assert all(u.licensed and u.active for u in licensed)
     assert any(u.via_group for u in licensed) and any(not u.via_group for u in licensed)
     assert all(u.last_active is None for u in licensed if u.kind == "never")
-    assert all(T0 - u.last_active < 3600 for u in licensed if u.kind == "service" and u.last_active)
+    services = [u for u in licensed if u.kind == "service"]
+    # Service accounts: svc-* active within the hour, bot-* dormant for 100 to 300 days.
+    assert all(T0 - u.last_active < 3600 for u in services if u.name.startswith("svc-"))
+    assert all(
+        100 * DAY <= POP.epoch - u.last_active <= 300 * DAY
+        for u in services
+        if u.name.startswith("bot-") and u.last_active
+    )
+    assert {u.name[:4] for u in services} == {"svc-", "bot-"}
     assert all("@" in u.name for u in licensed if u.kind == "email")
     assert all(not u.active for u in POP.users(0, 1000, T0) if u.kind == "deactivated")
 

@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import httpx
 import pytest
 
-from exporter.sources import jira
+from exporter.sources import groups, jira
 from exporter.sources.model import ProductLicense, SourceError
 from tests.factories import Upstream, fixture, json_response, make_app
 
 ROLES = "/rest/api/2/applicationrole"
 UPM = "/rest/plugins/applications/1.0/installed/{}/license"
+MEMBERS = "/rest/api/2/group/member"
 
 
 def upstream(roles: str = "jira/applicationrole.json") -> Upstream:
@@ -75,6 +79,8 @@ async def test_calls_upm_once_per_role() -> None:
     assert paths == sorted(
         ["/ctx" + ROLES]
         + ["/ctx" + UPM.format(k) for k in ("jira-software", "jira-servicedesk", "jira-core")]
+        # One request per distinct group: jira-administrators grants two roles, asked once.
+        + ["/ctx" + MEMBERS] * 4
     )
 
 
@@ -135,3 +141,68 @@ async def test_zero_expiry_date_means_no_date() -> None:
     up.routes[UPM.format("jira-software")] = body
     snapshot = await jira.fetch(up.client(), make_app())
     assert snapshot.products[0].expiry is None
+
+
+def members(totals: dict[str, int]) -> Callable[[httpx.Request], httpx.Response]:
+    """The group/member endpoint: the documented page, with `total` per group; 404 otherwise."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        name = request.url.params.get("groupname", "")
+        if name not in totals:
+            return json_response({"errorMessages": ["The group does not exist."]}, 404)
+        return json_response(fixture("jira/group_member.json") | {"total": totals[name]})
+
+    return handler
+
+
+async def test_group_members_per_role_one_cheap_request_per_group() -> None:
+    up = upstream()
+    totals = {"jira-software-users": 212, "jira-administrators": 5, "jira-servicedesk-users": 38}
+    up.routes[MEMBERS] = members(totals)
+    snapshot = await jira.fetch(up.client(), make_app())
+    by_key = {p.product: p.groups for p in snapshot.products}
+    assert by_key == {
+        "jira-software": (("jira-software-users", 212), ("jira-administrators", 5)),
+        "jira-servicedesk": (("jira-servicedesk-users", 38),),
+        # jira-core-users answered 404 (gone since the roles were read): no series for it.
+        "jira-core": (("jira-administrators", 5),),
+    }
+    asked = [r.url.params for r in up.requests if r.url.path == "/ctx" + MEMBERS]
+    assert sorted(p["groupname"] for p in asked) == sorted([*totals, "jira-core-users"])
+    assert {p["maxResults"] for p in asked} == {"1"}  # never pages through members
+
+
+async def test_group_total_of_the_wrong_type_is_an_invalid_response() -> None:
+    up = upstream()
+    up.routes[MEMBERS] = json_response(fixture("jira/group_member.json") | {"total": "many"})
+    with pytest.raises(SourceError, match="field 'total' is not an integer") as exc:
+        await jira.fetch(up.client(), make_app())
+    assert (exc.value.reason, exc.value.path) == ("invalid_response", MEMBERS)
+
+
+async def test_groups_not_a_list_of_names_is_an_invalid_response() -> None:
+    roles = fixture("jira/applicationrole.json")
+    roles[0]["groups"] = "jira-software-users"
+    with pytest.raises(SourceError, match="'groups' is not a list of names"):
+        await jira.fetch(Upstream({ROLES: roles}).client(), make_app())
+
+
+async def test_group_requests_are_capped_per_application() -> None:
+    roles = fixture("jira/applicationrole.json")
+    roles[0]["groups"] = [f"team-{i:03d}" for i in range(groups.MAX_GROUPS + 20)]
+    up = Upstream({ROLES: roles, MEMBERS: fixture("jira/group_member.json")})
+    snapshot = await jira.fetch(up.client(), make_app())
+    assert len(snapshot.products[0].groups) == groups.MAX_GROUPS
+    asked = [r for r in up.requests if r.url.path == "/ctx" + MEMBERS]
+    assert len(asked) == groups.MAX_GROUPS
+
+
+async def test_group_members_refused_leave_the_seats_alone(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    up = upstream()
+    up.routes[MEMBERS] = json_response({"errorMessages": ["Forbidden"]}, 403)
+    snapshot = await jira.fetch(up.client(), make_app())
+    assert [p.groups for p in snapshot.products] == [(), (), ()]
+    assert snapshot.products[0].seats_used == 290
+    assert "group members refused application=app reason=http_403 groups=4" in caplog.text

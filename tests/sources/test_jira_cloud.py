@@ -9,6 +9,7 @@ from tests.factories import Upstream, fixture, json_response, make_app
 ROLES = "/rest/api/3/applicationrole"
 LICENSE = "/rest/api/3/instance/license"
 COUNT = "/rest/api/3/license/approximateLicenseCount/product/{}"
+MEMBERS = "/rest/api/3/group/member"
 
 
 def upstream(**overrides: object) -> Upstream:
@@ -75,6 +76,24 @@ async def test_reads_the_version_3_api_with_e_mail_and_token() -> None:
     assert sorted(r.url.path.removeprefix("/ctx") for r in up.requests) == sorted(
         [ROLES, LICENSE]
         + [COUNT.format(k) for k in ("jira-software", "jira-core", "jira-product-discovery")]
+        + [MEMBERS] * GROUPS
     )
     header = up.requests[0].headers["Authorization"].split()[1]
     assert base64.b64decode(header).decode() == "me@example.com:api-token"
+
+
+# Distinct groups of the roles in the fixture (jira-software: 2, jira-core and
+# jira-product-discovery: 1 each).
+GROUPS = 4
+
+
+async def test_group_members_are_asked_by_group_id_labelled_by_name() -> None:
+    app = make_app("cloud", "jira-cloud")
+    up = upstream(**{MEMBERS: fixture("jira-cloud/group_member.json")})
+    snapshot = await jira_cloud.fetch(up.client(app), app)
+    assert snapshot.products[0].groups == (("jira-software-users", 5), ("jira-testers", 5))
+    asked = [r.url.params for r in up.requests if r.url.path == "/ctx" + MEMBERS]
+    assert len(asked) == GROUPS
+    # Group names can change on Cloud: the id from groupDetails is what is asked for.
+    assert "276f955c-63d7-42c8-9520-92d01dca0625" in {p.get("groupId") for p in asked}
+    assert all("groupname" not in p and p["maxResults"] == "1" for p in asked)
