@@ -15,5 +15,6 @@ TYPES: Final[Mapping[str, AppType[Any]]] = {
 }
 # In registry order, as error messages list them.
 SCANNED_TYPES: Final = tuple(name for name, entry in TYPES.items() if entry.scan is not None)
+APPS_TYPES: Final = tuple(name for name, entry in TYPES.items() if entry.apps is not None)
 
-__all__ = ["SCANNED_TYPES", "TYPES", "AppType"]
+__all__ = ["APPS_TYPES", "SCANNED_TYPES", "TYPES", "AppType"]

@@ -10,7 +10,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from exporter.apptypes import TYPES
-from exporter.config.models import ApplicationBase, Link, ScannedApplicationBase
+from exporter.config.models import (
+    ApplicationBase,
+    AppsApplication,
+    Link,
+    ScannedApplicationBase,
+)
 from exporter.config.users import ScanSettings
 
 if TYPE_CHECKING:
@@ -24,6 +29,11 @@ class UserScanTarget:
 
 
 @dataclass(frozen=True)
+class AppsTarget:
+    interval: float
+
+
+@dataclass(frozen=True)
 class Target:
     """One application as the poller syncs it."""
 
@@ -32,6 +42,7 @@ class Target:
     timeout: float
     body_size_limit: int
     users: UserScanTarget | None  # None: the type has no user scan, or scans are off
+    apps: AppsTarget | None = None  # None: the type has no UPM, or the apps sync is off
 
     @property
     def name(self) -> str:
@@ -68,6 +79,14 @@ def _users(config: Config, app: ApplicationBase) -> UserScanTarget | None:
     return UserScanTarget(app.users_sync_interval or g.users_sync_interval, settings)
 
 
+def _apps(config: Config, app: ApplicationBase) -> AppsTarget | None:
+    if TYPES[app.type].apps is None or not isinstance(app, AppsApplication):
+        return None
+    # The application's setting wins as a whole, as user_scans does.
+    settings = app.marketplace_apps or config.global_.marketplace_apps
+    return AppsTarget(settings.sync_interval) if settings.enabled else None
+
+
 def target(config: Config, app: ApplicationBase) -> Target:
     g = config.global_
     return Target(
@@ -76,6 +95,7 @@ def target(config: Config, app: ApplicationBase) -> Target:
         timeout=app.link.timeout or g.timeout,
         body_size_limit=g.body_size_limit,
         users=_users(config, app),
+        apps=_apps(config, app),
     )
 
 

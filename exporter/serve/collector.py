@@ -11,7 +11,7 @@ from prometheus_client.registry import Collector
 
 from exporter import __version__
 from exporter import metrics as m
-from exporter.sources.model import ProductLicense
+from exporter.sources.model import MarketplaceApp, ProductLicense
 from exporter.sync.clock import Clock, SystemClock
 from exporter.sync.poller import AppState
 
@@ -108,7 +108,7 @@ class LicenseCollector(Collector):
         """Everything add_application reads from `state` at `now`: equal fingerprints, equal
         samples. Kept next to add_application so the two change together (the renderer's tests
         compare against a full render after changing each field)."""
-        sync, users = state.sync, state.users
+        sync, users, apps = state.sync, state.users, state.apps
         return (
             sync.fresh(now),
             sync.interval,
@@ -125,6 +125,7 @@ class LicenseCollector(Collector):
                 users.last_duration,
                 users.fresh(now),
             ),
+            None if apps is None else (apps.up, apps.last_success, apps.fresh(now)),
         )
 
     def add_application(self, families: Families, name: str, state: AppState, now: float) -> None:
@@ -134,6 +135,7 @@ class LicenseCollector(Collector):
                 self._add_license(families, name, product)
         self._add_sync(families, name, state)
         self._add_users(families, name, state, now)
+        self._add_apps(families, name, state, now)
 
     def add_exporter(self, families: Families) -> None:
         families[m.BUILD_INFO].add_metric([__version__, platform.python_version()], 1)
@@ -217,3 +219,37 @@ class LicenseCollector(Collector):
                 families[m.INACTIVE_USERS].add_metric([*labels, period], count)
             for user, last_active in p.detail:
                 families[m.USER_LAST_ACTIVE].add_metric([*labels, user], last_active)
+
+    @staticmethod
+    def _add_apps(families: Families, application: str, state: AppState, now: float) -> None:
+        apps = state.apps
+        if apps is None:  # no UPM on this type, or the apps sync is off
+            return
+        if apps.up is not None:
+            families[m.APPS_SYNC_UP].add_metric([application], 1 if apps.up else 0)
+        if apps.last_success is not None:
+            families[m.APPS_SYNC_LAST_SUCCESS].add_metric([application], apps.last_success.wall)
+        snapshot = apps.fresh(now)
+        for app in snapshot.apps if snapshot is not None else ():
+            _add_app(families, application, app)
+
+
+def _add_app(families: Families, application: str, app: MarketplaceApp) -> None:
+    labels, lic = [application, app.key], app.license
+    license_type = "none" if lic is None else lic.license_type
+    families[m.APP_INFO].add_metric(
+        [*labels, app.name, app.version, license_type, str(app.enabled).lower()], 1
+    )
+    if lic is None:  # a free app: listed, with no license series
+        return
+    families[m.APP_VALID].add_metric(labels, 1 if lic.valid else 0)
+    families[m.APP_EVALUATION].add_metric(labels, 1 if lic.evaluation else 0)
+    for spec, value in (
+        (m.APP_EXPIRY, lic.expiry),
+        (m.APP_MAINTENANCE_EXPIRY, lic.maintenance_expiry),
+        (m.APP_SEATS_LIMIT, lic.seats_limit),
+    ):
+        if value is not None:
+            families[spec].add_metric(labels, value)
+    if lic.error is not None:
+        families[m.APP_ERROR].add_metric([*labels, lic.error], 1)
