@@ -30,6 +30,17 @@ INACTIVE: Final = f"application_product_inactive_for:{m.INACTIVE_USERS.name}:max
 NEVER_ACTIVE: Final = f"application_product:{m.USERS_NEVER_ACTIVE.name}:max"
 INACTIVE_SHARE: Final = f"application_product_inactive_for:{m.NAMESPACE}_inactive_seats:ratio"
 
+# Marketplace apps, per application and app (plugin key); the error series keeps its label.
+APP_SEATS_LIMIT: Final = f"application_app:{m.APP_SEATS_LIMIT.name}:max"
+APP_EXPIRY: Final = f"application_app:{m.APP_EXPIRY.name}:max"
+APP_MAINTENANCE_EXPIRY: Final = f"application_app:{m.APP_MAINTENANCE_EXPIRY.name}:max"
+# min: invalid as soon as one replica reads it invalid.
+APP_VALID: Final = f"application_app:{m.APP_VALID.name}:min"
+APP_ERROR: Final = f"application_app_error:{m.APP_ERROR.name}:max"
+# The host product's tier an app must match: the largest limited product of the application
+# (for Jira, the largest Jira product, as the Marketplace requires).
+HOST_SEATS_LIMIT: Final = f"application:{m.NAMESPACE}_host_seats_limit:max"
+
 REPLICAS: Final = ", ".join(config.REPLICA_LABELS)
 
 
