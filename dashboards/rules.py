@@ -223,7 +223,7 @@ ALERTS: Final = (
     Alert(
         f"{PREFIX}AppLicenseInvalid",
         "critical",
-        f"{APP_VALID} == 0\nunless ignoring(error)\n{APP_ERROR}{{error=~\"{_MISMATCH}\"}}",
+        f'{APP_VALID} == 0\nunless ignoring(error)\n{APP_ERROR}{{error=~"{_MISMATCH}"}}',
         c.APP_INVALID_FOR,
         "A Marketplace app's license is invalid.",
         f"UPM reports the license of {APP_ON[0].lower() + APP_ON[1:]} invalid (expired, "
