@@ -8,7 +8,7 @@ from grafanalib import core as g
 
 from exporter import metrics as m
 
-from . import config, reclaim
+from . import apps, config, reclaim
 from . import panels as p
 from .promql import (
     EXPIRY,
@@ -199,6 +199,8 @@ def build() -> g.Dashboard:
             p.row("Reclaimable seats", 26),
             reclaim.overview_table(ROW_LINK, LINK_TITLE),
             reclaim.overview_total(),
+            p.row("Marketplace apps", 35),
+            *apps.overview_stats(36),
         ],
         [],
     )

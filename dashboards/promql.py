@@ -120,3 +120,19 @@ def reclaim(name: str, **labels: str) -> str:
     so that it joins the other per-product series of a table row."""
     selector = recorded(name, **labels, inactive_for=config.RECLAIM_INACTIVE_FOR)
     return f"max without(inactive_for) ({selector})"
+
+
+def app_tier_mismatch() -> str:
+    """Apps below their host's tier, or with a mismatch UPM reports: the AppTierMismatch alert's
+    condition, also counted on the overview. One series per application and app."""
+    errors = "|".join(config.APP_MISMATCH_ERRORS)
+    return (
+        f"(\n  {APP_SEATS_LIMIT}\n  < ignoring(app) group_left()\n  {HOST_SEATS_LIMIT}\n)\nor\n"
+        f'max without(error) ({APP_ERROR}{{error=~"{errors}"}})'
+    )
+
+
+def app_expiring(days: int) -> str:
+    """Apps whose license expires within `days` (and has not yet expired)."""
+    left = f"({APP_EXPIRY} - time())"
+    return f"{left} < {days} * {config.SECONDS_PER_DAY}\nand\n{left} > 0"

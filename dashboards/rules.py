@@ -33,6 +33,8 @@ from .promql import (
     UNLIMITED,
     USED,
     UTILISATION,
+    app_expiring,
+    app_tier_mismatch,
     dedup,
     is_unlimited,
     raw,
@@ -189,8 +191,7 @@ ALERTS: Final = (
     Alert(
         f"{PREFIX}AppTierMismatch",
         "critical",
-        f"(\n  {APP_SEATS_LIMIT}\n  < ignoring(app) group_left()\n  {HOST_SEATS_LIMIT}\n)\nor\n"
-        f'max without(error) ({APP_ERROR}{{error=~"{_MISMATCH}"}})',
+        app_tier_mismatch(),
         c.APP_MISMATCH_FOR,
         "A Marketplace app's license tier does not match its host product.",
         f"{APP_ON} is licensed for fewer users than the host product, or UPM reports a user "
@@ -200,8 +201,7 @@ ALERTS: Final = (
     Alert(
         f"{PREFIX}AppExpiringSoon",
         "warning",
-        f"({APP_EXPIRY} - time()) < {c.APP_EXPIRY_WARNING_DAYS} * {DAY}\nand\n"
-        f"({APP_EXPIRY} - time()) > 0",
+        app_expiring(c.APP_EXPIRY_WARNING_DAYS),
         c.APP_EXPIRY_FOR,
         "A Marketplace app's license expires soon.",
         f"The license of app {{{{ $labels.app }}}} on {{{{ $labels.application }}}} expires in "
@@ -211,8 +211,7 @@ ALERTS: Final = (
     Alert(
         f"{PREFIX}AppExpiringSoon",
         "critical",
-        f"({APP_EXPIRY} - time()) < {c.APP_EXPIRY_CRITICAL_DAYS} * {DAY}\nand\n"
-        f"({APP_EXPIRY} - time()) > 0",
+        app_expiring(c.APP_EXPIRY_CRITICAL_DAYS),
         c.APP_EXPIRY_FOR,
         "A Marketplace app's license expires soon.",
         f"The license of app {{{{ $labels.app }}}} on {{{{ $labels.application }}}} expires in "
