@@ -25,10 +25,19 @@ from exporter.serve.exposition import (
     accepts_gzip,
     check_layout,
 )
-from exporter.sources.model import ProductLicense, ProductUsers, Snapshot, UsersSnapshot
+from exporter.sources.model import (
+    AppLicense,
+    AppsSnapshot,
+    MarketplaceApp,
+    ProductLicense,
+    ProductUsers,
+    Snapshot,
+    UsersSnapshot,
+)
 from exporter.sync.poller import AppState
 from tests.factories import FakeClock
 from tests.test_collector import NOW, at, state, users_state
+from tests.test_collector_apps import apps_schedule
 
 TEXT = choose_encoder("")
 OPENMETRICS = choose_encoder(OM_TYPE)
@@ -74,8 +83,20 @@ def bitbucket(name: str) -> AppState:
     )
 
 
+APPS = AppsSnapshot(
+    (
+        MarketplaceApp(
+            "com.x.sr", 'Script"Runner', "8", True, AppLicense("COMMERCIAL", True, False, 500)
+        ),
+        MarketplaceApp("com.x.free", "Free", "1", True, None),
+    )
+)
+
+
 def rig() -> Rig:
-    return Rig(jira("jira-b"), bitbucket("bb"), jira("jira-a", 12))
+    a = jira("jira-a", 12)
+    a.apps = apps_schedule(APPS)
+    return Rig(jira("jira-b"), bitbucket("bb"), a)
 
 
 # Every field the collector reads, changed in place without telling anyone but the clock.
@@ -99,6 +120,15 @@ MUTATIONS: dict[str, Callable[[Rig], object]] = {
         r.states["bb"].users, "snapshot", UsersSnapshot((ProductUsers("bitbucket", 1, 1, ()),))
     ),
     "users_gone": lambda r: setattr(r.states["bb"], "users", None),
+    "apps_snapshot": lambda r: setattr(
+        r.states["jira-a"].apps,
+        "snapshot",
+        AppsSnapshot((MarketplaceApp("com.x.sr", "SR", "9", False, None),)),
+    ),
+    "apps_up": lambda r: setattr(r.states["jira-a"].apps, "up", False),
+    "apps_last_success": lambda r: setattr(r.states["jira-a"].apps, "last_success", at(NOW - 1)),
+    "apps_gone": lambda r: setattr(r.states["jira-a"], "apps", None),
+    "stale_apps": lambda r: setattr(r.clock, "now", NOW - 30 + 3 * 21600 + 1),
     "stale_seats": lambda r: setattr(r.clock, "now", NOW + 3 * 60 + 1),
     "stale_users": lambda r: setattr(r.clock, "now", NOW + 3 * 3600 + 1),
     "reload_failed": lambda r: setattr(r, "reload", ReloadStatus(False, NOW - 100)),
