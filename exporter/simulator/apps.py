@@ -67,6 +67,20 @@ def demo_apps(host: str, host_limit: int, days: Callable[[float], float]) -> lis
     return apps
 
 
+def legacy_apps(host_limit: int, days: Callable[[float], float]) -> list[SimApp]:
+    """A Server-era instance: a perpetual Server license whose maintenance has run out, and a
+    free app."""
+    perpetual = SimAppLicense(
+        limit=host_limit, maintenance_expiry=days(-60), data_center=False, sen="SEN-90000009"
+    )
+    return [
+        SimApp(
+            "com.example.confluence.gliffy", "Gliffy Diagrams", "9.4.1", "Gliffy", True, perpetual
+        ),
+        SimApp("com.example.confluence.hello-macro", "Hello Macro", "1.0.0", "Example Labs"),
+    ]
+
+
 def many_apps(count: int, host_limit: int, now: float) -> list[SimApp]:
     """`count` paid apps, all healthy at the host's tier (the bench's workload)."""
     return [

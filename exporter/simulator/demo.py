@@ -6,7 +6,7 @@ import dataclasses
 import random
 import time
 
-from exporter.simulator.apps import demo_apps
+from exporter.simulator.apps import demo_apps, legacy_apps
 from exporter.simulator.model import DAY, CrowdApp, InstanceType, SimInstance, SimProduct
 from exporter.simulator.users import SimUsers
 
@@ -125,6 +125,7 @@ def demo_instances(now: float | None = None) -> list[SimInstance]:
             )
         ],
         version="6.15.0",
+        apps=legacy_apps(250, days),
     )
     bitbucket = SimInstance(
         "bitbucket-prod",
