@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import ssl
 import re
+import ssl
 import subprocess
 import time
 from collections.abc import Iterator
