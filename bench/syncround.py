@@ -88,6 +88,7 @@ class SyncBench:
         """The first full sync of `selected` by a fresh Poller."""
         data = config_dict(selected, concurrency)
         data["global"]["user_scans"] = {"enabled": False}  # the floor makes no scan requests
+        data["global"]["marketplace_apps"] = {"enabled": False}  # nor UPM requests
         poller = Poller(resolve(parse_config(data)), contexts=self.contexts)
         try:
             gc.collect()

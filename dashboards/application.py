@@ -8,7 +8,7 @@ from grafanalib import core as g
 
 from exporter import metrics as m
 
-from . import config, crowd, planner, reclaim
+from . import apps, config, crowd, planner, reclaim
 from . import panels as p
 from .promql import (
     EXPIRY,
@@ -291,6 +291,8 @@ def build() -> g.Dashboard:
             *crowd.application_panels(63, APP, SEL),
             p.row("Groups", 71),
             planner.seats_by_group(SEL, 72),
+            p.row("Marketplace apps", 80),
+            *apps.application_panels(APP, 81),
         ],
         variables(),
     )

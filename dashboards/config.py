@@ -80,6 +80,15 @@ EXPANSION_WINDOW_DAYS: Final = 180
 TIER_EXCEEDED_FOR: Final = "1h"
 EXPANSION_DEADLINE_FOR: Final = "1h"
 
+# Marketplace apps: an app licensed below the host's tier, or one UPM reports a user or
+# edition mismatch for, stops working; expiry thresholds as for the products' licenses.
+APP_MISMATCH_ERRORS: Final = ("USER_MISMATCH", "EDITION_MISMATCH")
+APP_MISMATCH_FOR: Final = "30m"
+APP_EXPIRY_WARNING_DAYS: Final = 30
+APP_EXPIRY_CRITICAL_DAYS: Final = 7
+APP_EXPIRY_FOR: Final = "1h"
+APP_INVALID_FOR: Final = "30m"
+
 SECONDS_PER_DAY: Final = 86400
 
 RUNBOOK_BASE_URL: Final = (

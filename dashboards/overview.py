@@ -8,7 +8,7 @@ from grafanalib import core as g
 
 from exporter import metrics as m
 
-from . import config, crowd, planner, reclaim
+from . import apps, config, crowd, planner, reclaim
 from . import panels as p
 from .promql import (
     EXPIRY,
@@ -202,6 +202,8 @@ def build() -> g.Dashboard:
             *crowd.overview_panels(35),
             p.row("Renewal planner", 44),
             planner.planner_table(45, ROW_LINK, LINK_TITLE),
+            p.row("Marketplace apps", 54),
+            *apps.overview_stats(55),
         ],
         [],
     )

@@ -46,6 +46,17 @@ GROUP_MEMBERS: Final = f"application_product_group:{m.GROUP_MEMBERS.name}:max"
 # Data Center types, from the registry of application types.
 DATA_CENTER_INFO: Final = f'{APPLICATION_INFO}{{type=~"{"|".join(DATA_CENTER_TYPES)}"}}'
 
+# Marketplace apps, per application and app (plugin key); the error series keeps its label.
+APP_SEATS_LIMIT: Final = f"application_app:{m.APP_SEATS_LIMIT.name}:max"
+APP_EXPIRY: Final = f"application_app:{m.APP_EXPIRY.name}:max"
+APP_MAINTENANCE_EXPIRY: Final = f"application_app:{m.APP_MAINTENANCE_EXPIRY.name}:max"
+# min: invalid as soon as one replica reads it invalid.
+APP_VALID: Final = f"application_app:{m.APP_VALID.name}:min"
+APP_ERROR: Final = f"application_app_error:{m.APP_ERROR.name}:max"
+# The host product's tier an app must match: the largest limited product of the application
+# (for Jira, the largest Jira product, as the Marketplace requires).
+HOST_SEATS_LIMIT: Final = f"application:{m.NAMESPACE}_host_seats_limit:max"
+
 REPLICAS: Final = ", ".join(config.REPLICA_LABELS)
 
 
@@ -146,3 +157,19 @@ def forecast_at(timestamp_expr: str, *, join: bool = False) -> str:
 def data_center_only(expr: str) -> str:
     """`expr` for Data Center applications only (Atlassian's end of life is not Cloud's)."""
     return f"{expr}\nand on(job, application)\n{DATA_CENTER_INFO}"
+
+
+def app_tier_mismatch() -> str:
+    """Apps below their host's tier, or with a mismatch UPM reports: the AppTierMismatch alert's
+    condition, also counted on the overview. One series per application and app."""
+    errors = "|".join(config.APP_MISMATCH_ERRORS)
+    return (
+        f"(\n  {APP_SEATS_LIMIT}\n  < ignoring(app) group_left()\n  {HOST_SEATS_LIMIT}\n)\nor\n"
+        f'max without(error) ({APP_ERROR}{{error=~"{errors}"}})'
+    )
+
+
+def app_expiring(days: int) -> str:
+    """Apps whose license expires within `days` (and has not yet expired)."""
+    left = f"({APP_EXPIRY} - time())"
+    return f"{left} < {days} * {config.SECONDS_PER_DAY}\nand\n{left} > 0"

@@ -14,12 +14,18 @@ from exporter import metrics as m
 
 from . import config as c
 from .promql import (
+    APP_ERROR,
+    APP_EXPIRY,
+    APP_MAINTENANCE_EXPIRY,
+    APP_SEATS_LIMIT,
+    APP_VALID,
     APPLICATION_INFO,
     EXPIRY,
     FORECAST_END_OF_LIFE,
     FORECAST_LAST_EXPANSION,
     FORECAST_RENEWAL,
     GROUP_MEMBERS,
+    HOST_SEATS_LIMIT,
     INACTIVE,
     INACTIVE_SHARE,
     LAST_SUCCESS,
@@ -36,6 +42,8 @@ from .promql import (
     UNLIMITED,
     USED,
     UTILISATION,
+    app_expiring,
+    app_tier_mismatch,
     data_center_only,
     dedup,
     forecast_at,
@@ -48,6 +56,8 @@ PREFIX: Final = "AtlassianLicense"
 RULES_FILE: Final = "atlassian-license-rules.yaml"
 DAY: Final = c.SECONDS_PER_DAY
 APP_PRODUCT: Final = "{{ $labels.product }} on {{ $labels.application }}"
+APP_ON: Final = "App {{ $labels.app }} on {{ $labels.application }}"
+_MISMATCH: Final = "|".join(c.APP_MISMATCH_ERRORS)
 
 
 @dataclass(frozen=True)
@@ -101,6 +111,14 @@ RECORDING_RULES: Final = (
     # When seats reach the limit at the recorded slope; now when already there; absent when
     # not growing or unlimited.
     Recording(RUN_OUT, f"time()\n+\nclamp_min({LIMIT} - {USED}, 0)\n/\n({SLOPE} > 0)"),
+    Recording(APP_SEATS_LIMIT, dedup("max", raw(m.APP_SEATS_LIMIT))),
+    Recording(APP_EXPIRY, dedup("max", raw(m.APP_EXPIRY))),
+    Recording(APP_MAINTENANCE_EXPIRY, dedup("max", raw(m.APP_MAINTENANCE_EXPIRY))),
+    Recording(APP_VALID, dedup("min", raw(m.APP_VALID))),
+    Recording(APP_ERROR, dedup("max", raw(m.APP_ERROR))),
+    # Unlimited products have no limit series: an unlimited host is compared with its limited
+    # products only, and one with none is never a tier mismatch by seats.
+    Recording(HOST_SEATS_LIMIT, f"max without(product) ({LIMIT})"),
 )
 
 _last_expansion_in = f"({sunset('last_expansion')} - time())"
@@ -251,6 +269,46 @@ ALERTS: Final = (
         f"than {c.humanize_for(c.CROWD_LOADING_FOR)}, or last pulled it more than "
         f"{c.CROWD_DATA_MAX_AGE_HOURS} hours ago ({m.DATA_TIMESTAMP.name}); "
         "the seat numbers are missing or that old.",
+    ),
+    Alert(
+        f"{PREFIX}AppTierMismatch",
+        "critical",
+        app_tier_mismatch(),
+        c.APP_MISMATCH_FOR,
+        "A Marketplace app's license tier does not match its host product.",
+        f"{APP_ON} is licensed for fewer users than the host product, or UPM reports a user "
+        "or edition mismatch for it: the app stops working until its tier matches the "
+        "host's (for Jira, the largest Jira product's).",
+    ),
+    Alert(
+        f"{PREFIX}AppExpiringSoon",
+        "warning",
+        app_expiring(c.APP_EXPIRY_WARNING_DAYS),
+        c.APP_EXPIRY_FOR,
+        "A Marketplace app's license expires soon.",
+        f"The license of app {{{{ $labels.app }}}} on {{{{ $labels.application }}}} expires in "
+        f"{{{{ $value | humanizeDuration }}}} (warning below {c.APP_EXPIRY_WARNING_DAYS} days; "
+        "evaluation licenses included).",
+    ),
+    Alert(
+        f"{PREFIX}AppExpiringSoon",
+        "critical",
+        app_expiring(c.APP_EXPIRY_CRITICAL_DAYS),
+        c.APP_EXPIRY_FOR,
+        "A Marketplace app's license expires soon.",
+        f"The license of app {{{{ $labels.app }}}} on {{{{ $labels.application }}}} expires in "
+        f"{{{{ $value | humanizeDuration }}}} (critical below {c.APP_EXPIRY_CRITICAL_DAYS} days; "
+        "evaluation licenses included).",
+    ),
+    # A mismatch has its own alert: not paged twice for one cause.
+    Alert(
+        f"{PREFIX}AppLicenseInvalid",
+        "critical",
+        f'{APP_VALID} == 0\nunless ignoring(error)\n{APP_ERROR}{{error=~"{_MISMATCH}"}}',
+        c.APP_INVALID_FOR,
+        "A Marketplace app's license is invalid.",
+        f"UPM reports the license of {APP_ON[0].lower() + APP_ON[1:]} invalid (expired, "
+        f"or an error {m.APP_ERROR.name} names): the app has stopped working.",
     ),
     # Per exporter replica: credentials and network paths are per replica, so is the fix.
     Alert(

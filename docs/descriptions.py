@@ -105,4 +105,18 @@ DESCRIPTIONS: Final[dict[str, str]] = {
     "applications[].user_detail.inactive_for": "As `global.user_detail.inactive_for`.",
     "applications[].user_detail.max_users": "As `global.user_detail.max_users`; 0 switches "
     "the detail off for this application only.",
+    "global.marketplace_apps": "Marketplace apps (types `jira`, `confluence`, `bitbucket`): the "
+    "user-installed apps and their licenses, read over UPM's REST API (`/rest/plugins/1.0/`, "
+    "one list request plus one license request per app). Runs only while the license sync is "
+    "up; its failures count in `sync_failures_total` and never touch `sync_up`.",
+    "global.marketplace_apps.enabled": "`false` switches the apps sync off for every "
+    "application that does not switch it on itself.",
+    "global.marketplace_apps.sync_interval": "How often the apps and their licenses are read. "
+    "App licenses change at renewals and tier changes, so a few times a day is plenty.",
+    "applications[].marketplace_apps": "Overrides `global.marketplace_apps` as a whole (unset "
+    "keys take their defaults, not the global values); types `jira`, `confluence`, `bitbucket` "
+    "only.",
+    "applications[].marketplace_apps.enabled": "`false` switches this application's apps sync "
+    "off, `true` on, whatever `global.marketplace_apps.enabled` says.",
+    "applications[].marketplace_apps.sync_interval": "This application's apps sync interval.",
 }

@@ -29,8 +29,16 @@ CURRENCY = "currency"
 MILESTONE = "milestone"
 TYPE = "type"
 GROUP = "group"
+APP = "app"  # a Marketplace app's plugin key
+NAME = "name"
+ENABLED = "enabled"
+ERROR = "error"
 
 CACHED = "Cached from the last successful sync of the application; not read at scrape time."
+CACHED_APPS = (
+    "Cached from the last successful Marketplace apps sync of the application "
+    "(marketplace_apps.sync_interval); not read at scrape time."
+)
 CACHED_USERS = (
     "Cached from the last successful user scan of the application (users_sync_interval); "
     "not read at scrape time."
@@ -246,6 +254,55 @@ CONFIG_RELOAD_SUCCESS_TIMESTAMP = MetricSpec(
     "Unix time of the last successful configuration load.",
 )
 
+_AA = (APPLICATION, APP)
+APP_INFO = _gauge(
+    "app_info",
+    (APPLICATION, APP, NAME, VERSION, LICENSE_TYPE, ENABLED),
+    "A user-installed Marketplace app, always 1 (license_type upper-case, 'none' for a free "
+    f"app without a license). {CACHED_APPS}",
+)
+APP_EXPIRY = _gauge(
+    "app_expiry_timestamp_seconds",
+    _AA,
+    f"Expiry of the app's license as a Unix timestamp, when UPM reports one. {CACHED_APPS}",
+)
+APP_MAINTENANCE_EXPIRY = _gauge(
+    "app_maintenance_expiry_timestamp_seconds",
+    _AA,
+    "Maintenance expiry of the app's license as a Unix timestamp, when UPM reports one. "
+    f"{CACHED_APPS}",
+)
+APP_SEATS_LIMIT = _gauge(
+    "app_seats_limit",
+    _AA,
+    "Users the app's license allows (its user tier); absent for an unlimited license or a "
+    f"free app. {CACHED_APPS}",
+)
+APP_VALID = _gauge(
+    "app_valid", _AA, f"1 if UPM reports the app's license valid, else 0. {CACHED_APPS}"
+)
+APP_EVALUATION = _gauge(
+    "app_evaluation", _AA, f"1 if the app's license is an evaluation license, else 0. {CACHED_APPS}"
+)
+APP_ERROR = _gauge(
+    "app_error",
+    (APPLICATION, APP, ERROR),
+    "1 while UPM reports an error for the app's license (error as UPM sends it: EXPIRED, "
+    f"USER_MISMATCH, EDITION_MISMATCH, ...). {CACHED_APPS}",
+)
+APPS_SYNC_UP = _gauge(
+    "apps_sync_up",
+    _A,
+    "1 if the last Marketplace apps sync of the application succeeded, else 0; absent where "
+    "the apps sync is off or the type has no UPM. A failed apps sync counts in "
+    "sync_failures_total but leaves sync_up alone.",
+)
+APPS_SYNC_LAST_SUCCESS = _gauge(
+    "apps_sync_last_success_timestamp_seconds",
+    _A,
+    "Unix time the last successful Marketplace apps sync of the application finished.",
+)
+
 LICENSE_METRICS = (
     SEATS_LIMIT,
     SEATS_USED,
@@ -283,6 +340,18 @@ USERS_SYNC_METRICS = (
     USERS_SYNC_DURATION,
     USERS_SYNC_INTERVAL,
 )
+# From UPM, a third schedule per application (marketplace_apps.sync_interval); appended after
+# the others so that expositions without apps keep their order.
+APP_METRICS = (
+    APP_INFO,
+    APP_EXPIRY,
+    APP_MAINTENANCE_EXPIRY,
+    APP_SEATS_LIMIT,
+    APP_VALID,
+    APP_EVALUATION,
+    APP_ERROR,
+)
+APPS_SYNC_METRICS = (APPS_SYNC_UP, APPS_SYNC_LAST_SUCCESS)
 EXPORTER_METRICS = (
     BUILD_INFO,
     CONFIG_RELOAD_SUCCESSFUL,
@@ -296,6 +365,8 @@ ALL_METRICS = (
     *USER_METRICS,
     *USERS_SYNC_METRICS,
     *EXPORTER_METRICS,
+    *APP_METRICS,
+    *APPS_SYNC_METRICS,
 )
 
 # The fixed vocabulary of CROWD_STATUS' status label: Crowd's three, then anything else.

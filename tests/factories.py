@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 
 from exporter.apptypes import TYPES, AppType
-from exporter.apptypes.base import Fetch, Scan
+from exporter.apptypes.base import Apps, Fetch, Scan
 from exporter.config.load import Application, Config, parse_config
 from exporter.config.targets import Target, Targets, resolve
 from exporter.sources.http import LinkClient, auth_for
@@ -52,12 +52,17 @@ def make_target(name: str = "app", type: str = "jira", **extra: Any) -> Target:
 def types_with(
     fetch: Mapping[str, Fetch[Any]] | None = None,
     scan: Mapping[str, Scan[Any] | None] | None = None,
+    apps: Mapping[str, Apps[Any] | None] | None = None,
 ) -> dict[str, AppType[Any]]:
-    """The registry with some types' source or user scan replaced by a fake."""
-    fetch, scan = fetch or {}, scan or {}
+    """The registry with some types' source or user scan replaced by a fake. Marketplace apps
+    are off unless `apps` gives a type a source: a test of seats then makes no UPM requests."""
+    fetch, scan, apps = fetch or {}, scan or {}, apps or {}
     return {
         name: dataclasses.replace(
-            entry, fetch=fetch.get(name, entry.fetch), scan=scan.get(name, entry.scan)
+            entry,
+            fetch=fetch.get(name, entry.fetch),
+            scan=scan.get(name, entry.scan),
+            apps=apps.get(name),
         )
         for name, entry in TYPES.items()
     }

@@ -27,7 +27,10 @@ from exporter.serve.exposition import (
     check_layout,
 )
 from exporter.sources.model import (
+    AppLicense,
+    AppsSnapshot,
     CrowdData,
+    MarketplaceApp,
     ProductLicense,
     ProductUsers,
     Snapshot,
@@ -36,6 +39,7 @@ from exporter.sources.model import (
 from exporter.sync.poller import AppState
 from tests.factories import FakeClock
 from tests.test_collector import NOW, at, state, users_state
+from tests.test_collector_apps import apps_schedule
 
 TEXT = choose_encoder("")
 OPENMETRICS = choose_encoder(OM_TYPE)
@@ -81,8 +85,20 @@ def bitbucket(name: str) -> AppState:
     )
 
 
+APPS = AppsSnapshot(
+    (
+        MarketplaceApp(
+            "com.x.sr", 'Script"Runner', "8", True, AppLicense("COMMERCIAL", True, False, 500)
+        ),
+        MarketplaceApp("com.x.free", "Free", "1", True, None),
+    )
+)
+
+
 def rig() -> Rig:
-    return Rig(jira("jira-b"), bitbucket("bb"), jira("jira-a", 12))
+    a = jira("jira-a", 12)
+    a.apps = apps_schedule(APPS)
+    return Rig(jira("jira-b"), bitbucket("bb"), a)
 
 
 # Every field the collector reads, changed in place without telling anyone but the clock.
@@ -125,6 +141,15 @@ MUTATIONS: dict[str, Callable[[Rig], object]] = {
         ),
     ),
     "users_gone": lambda r: setattr(r.states["bb"], "users", None),
+    "apps_snapshot": lambda r: setattr(
+        r.states["jira-a"].apps,
+        "snapshot",
+        AppsSnapshot((MarketplaceApp("com.x.sr", "SR", "9", False, None),)),
+    ),
+    "apps_up": lambda r: setattr(r.states["jira-a"].apps, "up", False),
+    "apps_last_success": lambda r: setattr(r.states["jira-a"].apps, "last_success", at(NOW - 1)),
+    "apps_gone": lambda r: setattr(r.states["jira-a"], "apps", None),
+    "stale_apps": lambda r: setattr(r.clock, "now", NOW - 30 + 3 * 21600 + 1),
     "stale_seats": lambda r: setattr(r.clock, "now", NOW + 3 * 60 + 1),
     "stale_users": lambda r: setattr(r.clock, "now", NOW + 3 * 3600 + 1),
     "reload_failed": lambda r: setattr(r, "reload", ReloadStatus(False, NOW - 100)),

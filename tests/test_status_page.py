@@ -13,7 +13,10 @@ from exporter.serve import status_page
 from exporter.serve.collector import ReloadStatus
 from exporter.serve.status_page import _duration, _public_url, render_status_page
 from exporter.sources.model import (
+    AppLicense,
+    AppsSnapshot,
     CrowdData,
+    MarketplaceApp,
     ProductLicense,
     ProductUsers,
     Snapshot,
@@ -241,3 +244,68 @@ async def test_a_crowd_product_without_data_says_why(monkeypatch: pytest.MonkeyP
     assert "Crowd: LOADING" in row and "no licensed product" not in row
     state.sync.snapshot = Snapshot((), (CrowdData("bitbucket", "NOT_CONFIGURED"),))
     assert "Crowd: NOT_CONFIGURED" in cells(render_status_page(runtime), "jira")
+
+
+async def test_marketplace_apps_are_listed_with_expiry_and_state_escaped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(status_page.time, "time", lambda: NOW)
+    runtime = await runtime_with("jira")
+    state = runtime.poller.states["jira"]
+    assert state.apps is not None
+    state.sync.up = True
+    state.sync.last_attempt = state.sync.last_success = at(NOW - 5)
+    state.sync.snapshot = Snapshot((ProductLicense("jira-software", 10, 500, 490),))
+    state.apps.up, state.apps.last_success = True, at(NOW - 60)
+    state.apps.snapshot = AppsSnapshot(
+        (
+            MarketplaceApp(
+                "com.x.sr",
+                "<b>ScriptRunner</b>",
+                "8.2",
+                True,
+                AppLicense("COMMERCIAL", True, False, 500, expiry=NOW + 200 * 86400),
+            ),
+            MarketplaceApp(
+                "com.x.eval",
+                "Eval",
+                "1.0",
+                True,
+                AppLicense("EVALUATION", True, True, 500, expiry=NOW + 5 * 86400),
+            ),
+            MarketplaceApp(
+                "com.x.gl",
+                "Gliffy",
+                "3",
+                True,
+                AppLicense("COMMERCIAL", False, False, 100, error="USER_MISMATCH"),
+            ),
+            MarketplaceApp("com.x.free", "Free", "1", True, None),
+            MarketplaceApp(
+                "com.x.big", "Big", "2", False, AppLicense("ACADEMIC", True, False, None)
+            ),
+        )
+    )
+    row = cells(render_status_page(runtime), "jira")
+    assert "Marketplace apps (5)" in row
+    assert "&lt;b&gt;ScriptRunner&lt;/b&gt;" in row and "<b>" not in row
+    assert "<span>COMMERCIAL</span><span>500</span><span>2026-01-" in row
+    assert '<span class="warn">expires in 5d</span>' in row
+    assert '<span class="fail">USER_MISMATCH</span>' in row
+    assert '<span>none</span><span></span><span></span><span><span class="sub">free</span>' in row
+    assert "<span>unlimited</span>" in row and "valid, disabled" in row
+
+
+async def test_apps_waiting_and_failing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(status_page.time, "time", lambda: NOW)
+    runtime = await runtime_with("jira")
+    state = runtime.poller.states["jira"]
+    assert state.apps is not None
+    assert "Marketplace apps: first read after the first license sync" in cells(
+        render_status_page(runtime), "jira"
+    )
+    state.sync.up = True
+    state.apps.up, state.apps.last_error = False, "http_403: HTTP 403: <admin>"
+    row = cells(render_status_page(runtime), "jira")
+    assert 'Marketplace apps <span class="badge fail">failure</span>' in row
+    assert "HTTP 403: &lt;admin&gt;" in row

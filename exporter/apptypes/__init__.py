@@ -17,5 +17,6 @@ TYPES: Final[Mapping[str, AppType[Any]]] = {
 SCANNED_TYPES: Final = tuple(name for name, entry in TYPES.items() if entry.scan is not None)
 # Data Center (self-managed) types: what Atlassian's Data Center end of life applies to.
 DATA_CENTER_TYPES: Final = tuple(name for name, entry in TYPES.items() if not entry.cloud)
+APPS_TYPES: Final = tuple(name for name, entry in TYPES.items() if entry.apps is not None)
 
-__all__ = ["DATA_CENTER_TYPES", "SCANNED_TYPES", "TYPES", "AppType"]
+__all__ = ["APPS_TYPES", "DATA_CENTER_TYPES", "SCANNED_TYPES", "TYPES", "AppType"]

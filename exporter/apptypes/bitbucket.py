@@ -5,14 +5,19 @@ from __future__ import annotations
 from typing import Literal
 
 from exporter.apptypes.base import AppType
-from exporter.config.models import ScannedApplicationBase
-from exporter.sources import bitbucket, bitbucket_users
+from exporter.config.models import AppsApplication, ScannedApplicationBase
+from exporter.sources import bitbucket, bitbucket_users, upm
 
 
-class BitbucketApplication(ScannedApplicationBase):
+class BitbucketApplication(ScannedApplicationBase, AppsApplication):
     type: Literal["bitbucket"]
 
 
 TYPE = AppType(
-    "bitbucket", BitbucketApplication, bitbucket.fetch, bitbucket_users.scan, simulator="bitbucket"
+    "bitbucket",
+    BitbucketApplication,
+    bitbucket.fetch,
+    bitbucket_users.scan,
+    simulator="bitbucket",
+    apps=upm.fetch,
 )

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Literal
 
 from exporter.apptypes.base import AppType
-from exporter.config.models import ScannedApplicationBase
-from exporter.sources import confluence, confluence_users
+from exporter.config.models import AppsApplication, ScannedApplicationBase
+from exporter.sources import confluence, confluence_users, upm
 
 
-class ConfluenceApplication(ScannedApplicationBase):
+class ConfluenceApplication(ScannedApplicationBase, AppsApplication):
     type: Literal["confluence"]
 
 
@@ -19,4 +19,5 @@ TYPE = AppType(
     confluence.fetch,
     confluence_users.scan,
     simulator="confluence",
+    apps=upm.fetch,
 )

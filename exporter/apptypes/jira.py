@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Literal
 
 from exporter.apptypes.base import AppType
-from exporter.config.models import ApplicationBase
-from exporter.sources import jira
+from exporter.config.models import ApplicationBase, AppsApplication
+from exporter.sources import jira, upm
 
 
-class JiraApplication(ApplicationBase):
+class JiraApplication(ApplicationBase, AppsApplication):
     type: Literal["jira"]
 
 
-TYPE = AppType("jira", JiraApplication, jira.fetch, simulator="jira")
+TYPE = AppType("jira", JiraApplication, jira.fetch, simulator="jira", apps=upm.fetch)

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Annotated, Any, Final, Literal, Union
 
 from pydantic import ConfigDict, Discriminator, Field, Tag, ValidationError
 
-from exporter.apptypes import SCANNED_TYPES, TYPES
+from exporter.apptypes import APPS_TYPES, SCANNED_TYPES, TYPES
 from exporter.config.files import read_file
-from exporter.config.models import USER_SCAN_KEYS, ApplicationBase, Global, Model
+from exporter.config.models import APPS_KEYS, USER_SCAN_KEYS, ApplicationBase, Global, Model
 from exporter.config.targets import resolve
 from exporter.config.yamlsafe import YAMLProblem, load_yaml
 
@@ -105,6 +105,8 @@ def _type_specific(kind: str, tag: str | None, key: str) -> str | None:
         return None
     if key in USER_SCAN_KEYS:
         return f"type {tag} has no user scan (only {', '.join(SCANNED_TYPES)} do)"
+    if key in APPS_KEYS:
+        return f"type {tag} has no Marketplace apps (only {', '.join(APPS_TYPES)} do)"
     owners = [name for name, entry in TYPES.items() if key in entry.model.model_fields]
     return f"only allowed for type {', '.join(owners)}" if owners else None
 

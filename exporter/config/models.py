@@ -173,6 +173,14 @@ class UserScans(Model):
     enabled: bool = True
 
 
+class MarketplaceApps(Model):
+    """Whether Marketplace apps are read from UPM (jira, confluence, bitbucket), and how often:
+    app licenses change at renewals, so a few times a day is plenty."""
+
+    enabled: bool = True
+    sync_interval: Duration = 6 * 3600.0
+
+
 class Global(Model):
     sync_interval: Duration = 300.0
     timeout: Duration = 30.0
@@ -183,6 +191,7 @@ class Global(Model):
     inactive_periods: Periods = DEFAULT_INACTIVE_PERIODS
     user_detail: UserDetail | None = None  # off unless configured
     user_scans: UserScans = UserScans()
+    marketplace_apps: MarketplaceApps = MarketplaceApps()
     # The renewal planner.
     tiers: Tiers = Field(
         default=DEFAULT_TIERS,
@@ -245,6 +254,16 @@ class ScannedApplicationBase(ApplicationBase):
         description="Extends `global.reclaim`: its `exclude_users` are added to the global ones.",
     )
 
+
+class AppsApplication(Model):
+    """Mixed into the models of the types with Marketplace apps (UPM): the per-application
+    override of global.marketplace_apps, which wins when set."""
+
+    marketplace_apps: MarketplaceApps | None = None
+
+
+# The keys only types with Marketplace apps accept; other types report each as such.
+APPS_KEYS: Final = tuple(AppsApplication.model_fields)
 
 # The keys only types with user scans accept; a type without them reports each as such.
 USER_SCAN_KEYS: Final = tuple(

@@ -10,7 +10,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from exporter.apptypes import TYPES
-from exporter.config.models import ApplicationBase, Link, ScannedApplicationBase
+from exporter.config.models import (
+    ApplicationBase,
+    AppsApplication,
+    Link,
+    ScannedApplicationBase,
+)
 from exporter.config.planner import DEFAULT_TIERS, Cost, DCSunset
 from exporter.config.users import ScanSettings
 
@@ -31,6 +36,11 @@ class CostTarget:
 
 
 @dataclass(frozen=True)
+class AppsTarget:
+    interval: float
+
+
+@dataclass(frozen=True)
 class Target:
     """One application as the poller syncs it."""
 
@@ -43,6 +53,7 @@ class Target:
     tiers: tuple[int, ...] = DEFAULT_TIERS
     cost: CostTarget | None = None
     labels: tuple[tuple[str, str], ...] = ()  # sorted by name; on every series of the app
+    apps: AppsTarget | None = None  # None: the type has no UPM, or the apps sync is off
 
     @property
     def name(self) -> str:
@@ -86,6 +97,14 @@ def _cost(cost: Cost | None) -> CostTarget | None:
     return None if cost is None else CostTarget(cost.currency, tuple(sorted(cost.annual.items())))
 
 
+def _apps(config: Config, app: ApplicationBase) -> AppsTarget | None:
+    if TYPES[app.type].apps is None or not isinstance(app, AppsApplication):
+        return None
+    # The application's setting wins as a whole, as user_scans does.
+    settings = app.marketplace_apps or config.global_.marketplace_apps
+    return AppsTarget(settings.sync_interval) if settings.enabled else None
+
+
 def target(config: Config, app: ApplicationBase) -> Target:
     g = config.global_
     return Target(
@@ -97,6 +116,7 @@ def target(config: Config, app: ApplicationBase) -> Target:
         tiers=app.tiers or g.tiers,
         cost=_cost(app.cost or g.cost),
         labels=tuple(sorted((g.labels | (app.labels or {})).items())),
+        apps=_apps(config, app),
     )
 
 

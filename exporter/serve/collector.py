@@ -13,7 +13,7 @@ from exporter import __version__
 from exporter import metrics as m
 from exporter.config.planner import price_from, tier_above
 from exporter.config.targets import Target
-from exporter.sources.model import ProductLicense, Snapshot
+from exporter.sources.model import MarketplaceApp, ProductLicense, Snapshot
 from exporter.sync.clock import Clock, SystemClock
 from exporter.sync.poller import AppState
 
@@ -119,7 +119,7 @@ class LicenseCollector(Collector):
         """Everything add_application reads from `state` at `now`: equal fingerprints, equal
         samples. Kept next to add_application so the two change together (the renderer's tests
         compare against a full render after changing each field)."""
-        sync, users = state.sync, state.users
+        sync, users, apps = state.sync, state.users, state.apps
         return (
             # Tiers, prices and owner labels are part of the samples; reload replaces targets.
             state.target,
@@ -138,6 +138,7 @@ class LicenseCollector(Collector):
                 users.last_duration,
                 users.fresh(now),
             ),
+            None if apps is None else (apps.up, apps.last_success, apps.fresh(now)),
         )
 
     def add_application(self, families: Families, name: str, state: AppState, now: float) -> None:
@@ -153,6 +154,7 @@ class LicenseCollector(Collector):
             self._add_crowd(into, name, snapshot)
         self._add_sync(into, name, state)
         self._add_users(into, name, state, now)
+        self._add_apps(into, name, state, now)
         if owner:
             for spec, family in into.items():
                 samples = families[spec].samples
@@ -279,3 +281,37 @@ class LicenseCollector(Collector):
                 families[m.INACTIVE_USERS].add_metric([*labels, period], count)
             for user, last_active in p.detail:
                 families[m.USER_LAST_ACTIVE].add_metric([*labels, user], last_active)
+
+    @staticmethod
+    def _add_apps(families: Families, application: str, state: AppState, now: float) -> None:
+        apps = state.apps
+        if apps is None:  # no UPM on this type, or the apps sync is off
+            return
+        if apps.up is not None:
+            families[m.APPS_SYNC_UP].add_metric([application], 1 if apps.up else 0)
+        if apps.last_success is not None:
+            families[m.APPS_SYNC_LAST_SUCCESS].add_metric([application], apps.last_success.wall)
+        snapshot = apps.fresh(now)
+        for app in snapshot.apps if snapshot is not None else ():
+            _add_app(families, application, app)
+
+
+def _add_app(families: Families, application: str, app: MarketplaceApp) -> None:
+    labels, lic = [application, app.key], app.license
+    license_type = "none" if lic is None else lic.license_type
+    families[m.APP_INFO].add_metric(
+        [*labels, app.name, app.version, license_type, str(app.enabled).lower()], 1
+    )
+    if lic is None:  # a free app: listed, with no license series
+        return
+    families[m.APP_VALID].add_metric(labels, 1 if lic.valid else 0)
+    families[m.APP_EVALUATION].add_metric(labels, 1 if lic.evaluation else 0)
+    for spec, value in (
+        (m.APP_EXPIRY, lic.expiry),
+        (m.APP_MAINTENANCE_EXPIRY, lic.maintenance_expiry),
+        (m.APP_SEATS_LIMIT, lic.seats_limit),
+    ):
+        if value is not None:
+            families[spec].add_metric(labels, value)
+    if lic.error is not None:
+        families[m.APP_ERROR].add_metric([*labels, lic.error], 1)

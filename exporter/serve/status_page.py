@@ -12,7 +12,7 @@ from html import escape
 from urllib.parse import urlsplit, urlunsplit
 
 from exporter import __version__
-from exporter.sources.model import ProductLicense, Snapshot, UsersSnapshot
+from exporter.sources.model import MarketplaceApp, ProductLicense, Snapshot, UsersSnapshot
 from exporter.sync.clock import Instant
 from exporter.sync.poller import AppState
 from exporter.sync.runtime import Runtime
@@ -58,6 +58,10 @@ td.url{min-width:10em}
 .bar{height:.7em;background:#e8eaed;border-radius:.35em;overflow:hidden}
 .bar span{display:block;height:100%;background:var(--ok)}
 .bar span.warn{background:var(--warn)}.bar span.fail{background:var(--fail)}
+.apps{font-size:.88em;margin-top:.45em;padding-top:.35em;border-top:1px dotted var(--line)}
+.appgrid{display:grid;grid-template-columns:auto max-content max-content max-content auto;
+gap:.1em .8em;font-variant-numeric:tabular-nums}.appgrid .h{color:var(--muted)}
+.apps .warn{color:var(--warn);font-weight:600}.apps .fail{color:var(--fail);font-weight:600}
 a{color:#1a56c4}
 footer{color:var(--muted);font-size:.85em;padding:0 1.5em 1.5em}
 """
@@ -177,7 +181,8 @@ def _row(state: AppState, now: Instant) -> str:
         f"<tr><td>{escape(target.name)}</td><td class=nowrap>{escape(target.type)}</td>"
         f'<td class=url><a href="{url}" rel="noreferrer">{shown}</a></td>'
         f"<td class=nowrap>{_last_sync(state.sync, now)}</td><td class=num>{duration}</td>"
-        f"<td>{_result(state)}</td><td>{_seats(state, now)}{_users(state, now)}</td></tr>"
+        f"<td>{_result(state)}</td><td>{_seats(state, now)}{_users(state, now)}"
+        f"{_apps(state, now)}</td></tr>"
     )
 
 
@@ -235,6 +240,67 @@ def _users(state: AppState, now: Instant) -> str:
     if scan:
         parts.append(f'<div class="sub">{", ".join(scan)}</div>')
     return f'<div class="users">{"".join(parts)}</div>'
+
+
+# An app's expiry is flagged where AppExpiringSoon warns (dashboards/config.py).
+APP_EXPIRY_WARNING_DAYS = 30
+
+
+def _app_state(app: MarketplaceApp, now: float) -> str:
+    lic = app.license
+    if lic is None:
+        return '<span class="sub">free</span>'
+    if lic.error is not None:
+        return f'<span class="fail">{escape(lic.error)}</span>'
+    if not lic.valid:
+        return '<span class="fail">invalid</span>'
+    if lic.expiry is not None and lic.expiry - now < APP_EXPIRY_WARNING_DAYS * 86400:
+        return f'<span class="warn">expires in {_duration(lic.expiry - now)}</span>'
+    return "valid" if app.enabled else '<span class="sub">valid, disabled</span>'
+
+
+def _app_row(app: MarketplaceApp, now: float) -> str:
+    lic = app.license
+    kind = "none" if lic is None else lic.license_type
+    tier = "" if lic is None else ("unlimited" if lic.seats_limit is None else str(lic.seats_limit))
+    expiry = "" if lic is None or lic.expiry is None else _utc(lic.expiry)[:10]
+    return (
+        f"<span>{escape(app.name)} <span class=sub>{escape(app.version)}</span></span>"
+        f"<span>{escape(kind)}</span><span>{tier}</span><span>{expiry}</span>"
+        f"<span>{_app_state(app, now)}</span>"
+    )
+
+
+def _apps(state: AppState, now: Instant) -> str:
+    """Under the seats, for applications with an apps sync: each user-installed Marketplace
+    app with its license type, tier, expiry and state."""
+    apps = state.apps
+    if apps is None:
+        return ""
+    if apps.up is None:
+        waiting = "first read after the first license sync" if not state.sync.up else "pending"
+        return f'<div class="apps sub">Marketplace apps: {waiting}</div>'
+    parts = []
+    if apps.up is False:
+        parts.append(
+            'Marketplace apps <span class="badge fail">failure</span>'
+            f'<code class="error">{escape(apps.last_error or "")}</code>'
+        )
+    snapshot = apps.fresh(now.mono)
+    if snapshot is None:
+        parts.append('<div class="sub">Marketplace apps: stale, no longer exported</div>')
+    elif not snapshot.apps:
+        parts.append('<div class="sub">No user-installed Marketplace apps.</div>')
+    else:
+        rows = "".join(_app_row(app, now.wall) for app in snapshot.apps)
+        head = "".join(
+            f'<span class="h">{h}</span>' for h in ("App", "License", "Tier", "Expires", "State")
+        )
+        parts.append(
+            f"<div>Marketplace apps ({len(snapshot.apps)})</div>"
+            f'<div class="appgrid">{head}{rows}</div>'
+        )
+    return f'<div class="apps">{"".join(parts)}</div>'
 
 
 def _reload(runtime: Runtime) -> str:

@@ -10,7 +10,16 @@ from collections.abc import Callable, Iterable
 
 from aiohttp import web
 
-from exporter.simulator import bitbucket, confluence, crowd, errors, faults, jira, jira_cloud
+from exporter.simulator import (
+    bitbucket,
+    confluence,
+    crowd,
+    errors,
+    faults,
+    jira,
+    jira_cloud,
+    upm,
+)
 from exporter.simulator.auth import authenticate
 from exporter.simulator.base import Context, Reply, Route, find_route, html_page, html_reply
 from exporter.simulator.control import add_control_routes
@@ -26,9 +35,10 @@ from exporter.simulator.model import (
 log = logging.getLogger(__name__)
 
 ROUTES: dict[str, list[Route]] = {
-    "jira": jira.ROUTES,
-    "confluence": confluence.ROUTES,
-    "bitbucket": bitbucket.ROUTES,
+    # UPM is the same on the three Data Center products.
+    "jira": jira.ROUTES + upm.ROUTES,
+    "confluence": confluence.ROUTES + upm.ROUTES,
+    "bitbucket": bitbucket.ROUTES + upm.ROUTES,
     "crowd": crowd.ROUTES,
     "jira-cloud": jira_cloud.ROUTES,
 }

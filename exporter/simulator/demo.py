@@ -6,6 +6,7 @@ import dataclasses
 import random
 import time
 
+from exporter.simulator.apps import demo_apps, legacy_apps
 from exporter.simulator.model import DAY, CrowdApp, InstanceType, SimInstance, SimProduct
 from exporter.simulator.users import SimUsers
 
@@ -80,6 +81,8 @@ def demo_instances(now: float | None = None) -> list[SimInstance]:
         ],
         token="jira-prod-token",
         version="9.12.7",
+        apps=demo_apps("jira", 500, days),
+        system_plugins=72,
     )
     confluence = SimInstance(
         "confluence-prod",
@@ -102,6 +105,8 @@ def demo_instances(now: float | None = None) -> list[SimInstance]:
         version="9.3.2",
     )
     confluence.products[0].users = SimUsers(526, seed=42, epoch=t)
+    confluence.apps = demo_apps("confluence", 500, days)
+    confluence.system_plugins = 64
     legacy = SimInstance(
         "confluence-legacy",
         "confluence",
@@ -120,6 +125,7 @@ def demo_instances(now: float | None = None) -> list[SimInstance]:
             )
         ],
         version="6.15.0",
+        apps=legacy_apps(250, days),
     )
     bitbucket = SimInstance(
         "bitbucket-prod",
@@ -143,6 +149,8 @@ def demo_instances(now: float | None = None) -> list[SimInstance]:
         version="9.6.0",
     )
     bitbucket.products[0].users = SimUsers(102, seed=43, epoch=t)
+    bitbucket.apps = demo_apps("bitbucket", 100, days)
+    bitbucket.system_plugins = 48
     crowd = SimInstance(
         "crowd",
         "crowd",

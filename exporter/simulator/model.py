@@ -88,6 +88,38 @@ class SimProduct:
 
 
 @dataclass(frozen=True)
+class SimAppLicense:
+    """A Marketplace app's license as UPM holds it; dates in epoch seconds."""
+
+    license_type: str = "COMMERCIAL"
+    limit: int | None = 500  # None = unlimited: maximumNumberOfUsers -1
+    expiry: float | None = None
+    maintenance_expiry: float | None = None
+    evaluation: bool = False
+    # What UPM reports besides an expiry (which the simulator derives from the clock):
+    # USER_MISMATCH, EDITION_MISMATCH, TYPE_MISMATCH, ...
+    error: str | None = None
+    data_center: bool = True
+    subscription: bool = False
+    sen: str = "SEN-90000001"
+    contact_email: str = "licensing@example.com"
+
+
+@dataclass(frozen=True)
+class SimApp:
+    """A user-installed Marketplace app; `license` None is a free app."""
+
+    key: str
+    name: str
+    version: str
+    vendor: str = "Example Vendor"
+    enabled: bool = True
+    license: SimAppLicense | None = None
+    # How UPM answers the license of a free app: 200 with links only, or (older UPMs) a 404.
+    free_404: bool = False
+
+
+@dataclass(frozen=True)
 class CrowdApp:
     """An application Crowd knows (reference §4): its products carry `crowd_app=id`."""
 
@@ -134,6 +166,9 @@ class SimInstance:
     server_id: str = ""
     crowd_apps: list[CrowdApp] = field(default_factory=list)
     page_cap: int = 0  # largest page a list endpoint serves; 0 = the product's default
+    # Marketplace apps in UPM (jira, confluence, bitbucket), besides the system plugins.
+    apps: list[SimApp] = field(default_factory=list)
+    system_plugins: int = 40  # bundled plugins UPM lists with userInstalled false
 
     def __post_init__(self) -> None:
         if not _NAME.fullmatch(self.name):

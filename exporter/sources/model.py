@@ -94,3 +94,38 @@ class SourceError(Exception):
         self.path = path
         self.message = message
         self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class AppLicense:
+    """A Marketplace app's license as UPM reports it. Deliberately without the raw license,
+    the contact e-mail and the SEN: what is never kept cannot leak."""
+
+    license_type: str  # upper-case, as UPM sends it
+    valid: bool
+    evaluation: bool
+    # None: an unlimited license (negative or null maximumNumberOfUsers).
+    seats_limit: int | None
+    expiry: float | None = None  # Unix seconds
+    maintenance_expiry: float | None = None
+    error: str | None = None  # UPM's LicenseError, e.g. USER_MISMATCH, EXPIRED
+    nearly_expired: bool | None = None
+    data_center: bool | None = None
+    subscription: bool | None = None
+    active: bool | None = None
+
+
+@dataclass(frozen=True)
+class MarketplaceApp:
+    """One user-installed app (system plugins are not listed); `license` None: a free app."""
+
+    key: str
+    name: str
+    version: str
+    enabled: bool
+    license: AppLicense | None
+
+
+@dataclass(frozen=True)
+class AppsSnapshot:
+    apps: tuple[MarketplaceApp, ...]

@@ -20,7 +20,7 @@ import httpx
 from exporter.apptypes import TYPES, AppType
 from exporter.config.targets import Target, Targets
 from exporter.sources.http import LinkClient, SSLContexts, build_client
-from exporter.sources.model import Snapshot, UsersSnapshot
+from exporter.sources.model import AppsSnapshot, Snapshot, UsersSnapshot
 from exporter.sync.backoff import describe_failure
 from exporter.sync.clock import Clock, Instant, SystemClock
 from exporter.sync.schedule import Schedule
@@ -42,18 +42,21 @@ class AppState:
     # `failures` too, but never set `sync.up`: seat numbers stay fresh when a scan fails.
     users: Schedule[UsersSnapshot] | None = None
     failures: Counter[str] = field(default_factory=Counter)
+    # Marketplace apps from UPM (jira, confluence, bitbucket, where on): secondary like scans.
+    apps: Schedule[AppsSnapshot] | None = None
 
     @property
     def name(self) -> str:
         return self.target.name
 
     def schedules(self) -> list[Schedule[Any]]:
-        return [self.sync] if self.users is None else [self.sync, self.users]
+        return [s for s in (self.sync, self.users, self.apps) if s is not None]
 
 
 def new_state(target: Target, now: float) -> AppState:
     users = None if target.users is None else Schedule[UsersSnapshot](target.users.interval, now)
-    return AppState(target, Schedule[Snapshot](target.interval, now), users)
+    apps = None if target.apps is None else Schedule[AppsSnapshot](target.apps.interval, now)
+    return AppState(target, Schedule[Snapshot](target.interval, now), users, apps=apps)
 
 
 @dataclass(frozen=True)
@@ -152,6 +155,11 @@ class Poller:
                     lambda client: scan(client, target.app, settings, self.clock.time()),
                     True,
                 )
+            )
+        apps = entry.apps
+        if apps is not None and state.apps is not None:
+            jobs.append(
+                Job("marketplace apps", state.apps, lambda client: apps(client, target.app), True)
             )
         return jobs
 

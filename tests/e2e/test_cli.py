@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import ssl
 import subprocess
 import time
@@ -147,6 +148,31 @@ def test_demo_mode_serves_metrics_of_the_embedded_simulator(tmp_path: Path) -> N
         used = [v for k, v in got.items() if k.startswith("atlassian_license_seats_used{")]
         assert len(used) >= 5 and all(v > 0 for v in used[:1])
         assert all(v == 1 for k, v in got.items() if k.startswith("atlassian_license_sync_up{"))
+        # Every Data Center instance's Marketplace apps, in /metrics and on the status page.
+        dc = ("jira-prod", "confluence-prod", "confluence-legacy", "bitbucket-prod")
+
+        def apps_read() -> bool:
+            # The demo's owner labels (team) follow the contract's labels on every series.
+            text = httpx.get(f"{url}/metrics").text
+            return all(
+                re.search(
+                    rf'^atlassian_license_apps_sync_up{{application="{n}"[,}}].* 1\.0$', text, re.M
+                )
+                for n in dc
+            )
+
+        wait_until(apps_read, 30, "the demo's first apps sync")
+        text = httpx.get(f"{url}/metrics").text
+        for name in dc:
+            info = re.findall(
+                rf'^atlassian_license_app_info{{app="com\.example\.[^"]+",application="{name}",',
+                text,
+                re.M,
+            )
+            assert len(info) >= 2, name
+        page = httpx.get(f"{url}/").text
+        assert page.count("Marketplace apps (") == len(dc)
+        assert "USER_MISMATCH" in page
     finally:
         assert exporter.stop() == 0, exporter.output()
 

@@ -324,3 +324,30 @@ def test_the_renewal_planner_row_is_filled(stack: Stack) -> None:
         'application_product_group:atlassian_license_group_members:max{application="jira-growth"}'
     )
     assert {r["metric"]["group"] for r in groups} >= {"jira-software-users", "jira-administrators"}
+
+
+def test_app_tier_mismatch_alert_goes_pending_for_the_simulators_apps(stack: Stack) -> None:
+    """The demo's Jira has an app a tier below its largest product and one UPM reports a user
+    mismatch for; its unlimited, free and healthy apps stay silent."""
+
+    def mismatched() -> list[dict[str, Any]]:
+        alerts = httpx.get(f"{stack.prom}/api/v1/alerts", timeout=10).json()["data"]["alerts"]
+        return [
+            a
+            for a in alerts
+            if a["labels"]["alertname"] == "AtlassianLicenseAppTierMismatch"
+            and a["labels"]["application"] == "jira-prod"
+        ]
+
+    wait_until(lambda: len(mismatched()) >= 2, 30, "AtlassianLicenseAppTierMismatch (pending)")
+    alerts = mismatched()
+    assert {a["state"] for a in alerts} == {"pending"}  # for: 30m
+    assert sorted(a["labels"]["app"] for a in alerts) == [
+        "com.example.jira.comala-workflows",  # 250 users on a 500-user Jira
+        "com.example.jira.gliffy",  # UPM: USER_MISMATCH
+    ]
+    info = stack.query('atlassian_license_app_info{application="jira-prod"}')
+    assert len(info) == 10  # the user-installed apps only, of 82 plugins
+    free = stack.query('atlassian_license_app_info{application="jira-prod",license_type="none"}')
+    assert len(free) == 3
+    assert stack.query('atlassian_license_apps_sync_up{application="jira-prod"} == 1')
