@@ -26,6 +26,9 @@ class AppType(Generic[A]):
     fetch: Fetch[A]
     scan: Scan[A] | None = None
     simulator: str = ""  # the simulator's instance type that speaks this API
+    # The sync interval of this type's applications without their own sync_interval, instead
+    # of the global one: for a sync that reads every user (atlassian-org), not a few counts.
+    default_sync_interval: float | None = None
 
     def __post_init__(self) -> None:
         if self.scan is not None and not issubclass(self.model, _scanned()):

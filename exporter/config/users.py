@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Annotated, Final
 
@@ -54,6 +55,12 @@ class ScanSettings:
     periods: tuple[tuple[str, float], ...]  # (label as written, seconds)
     detail_after: float | None = None  # per-user detail for users inactive longer; None = off
     detail_max: int = 0
+    # Users never counted as inactive nor listed (reclaim.exclude_users): a pattern matching
+    # the whole of any of a user's names (account id, user name, display name) excludes them.
+    exclude: tuple[re.Pattern[str], ...] = ()
+
+    def excluded(self, *names: str | None) -> bool:
+        return any(pattern.fullmatch(name) for pattern in self.exclude for name in names if name)
 
     @classmethod
     def of(cls, periods: tuple[str, ...], detail: UserDetail | None) -> ScanSettings:

@@ -98,7 +98,8 @@ def _level(ratio: float) -> str:
 def _product(p: ProductLicense) -> str:
     name = f"<span>{escape(p.product)}</span>"
     if p.seats_limit is None:
-        return f"{name}<span class=n>{p.seats_used} / unlimited</span><span></span><span></span>"
+        limit = "unlimited" if p.unlimited else "no limit reported"
+        return f"{name}<span class=n>{p.seats_used} / {limit}</span><span></span><span></span>"
     ratio = p.seats_used / p.seats_limit if p.seats_limit > 0 else 1.0
     width = min(100, round(ratio * 100))
     return (

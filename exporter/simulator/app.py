@@ -10,7 +10,16 @@ from collections.abc import Callable, Iterable
 
 from aiohttp import web
 
-from exporter.simulator import bitbucket, confluence, crowd, errors, faults, jira, jira_cloud
+from exporter.simulator import (
+    atlassian_org,
+    bitbucket,
+    confluence,
+    crowd,
+    errors,
+    faults,
+    jira,
+    jira_cloud,
+)
 from exporter.simulator.auth import authenticate
 from exporter.simulator.base import Context, Reply, Route, find_route, html_page, html_reply
 from exporter.simulator.control import add_control_routes
@@ -31,6 +40,7 @@ ROUTES: dict[str, list[Route]] = {
     "bitbucket": bitbucket.ROUTES,
     "crowd": crowd.ROUTES,
     "jira-cloud": jira_cloud.ROUTES,
+    "atlassian-org": atlassian_org.ROUTES,
 }
 _LOGIN_PATHS = {
     "jira": "/login.jsp",
@@ -38,6 +48,7 @@ _LOGIN_PATHS = {
     "bitbucket": "/login",
     "crowd": "/console/login.action",
     "jira-cloud": "/login.jsp",
+    "atlassian-org": "/login",
 }
 
 
@@ -190,7 +201,9 @@ class Simulator:
             elapsed=elapsed,
             seats_at=state.used,
         )
-        reply = self._plan(ctx, request.method, path, auth, found, fault)
+        reply = atlassian_org.rate_limited(state, now) or self._plan(
+            ctx, request.method, path, auth, found, fault
+        )
         state.requests.append(
             RecordedRequest(request.method, path, reply.status, auth, now, request.query_string)
         )

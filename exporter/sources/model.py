@@ -25,10 +25,13 @@ class ProductLicense:
     plan: str | None = None  # Jira Cloud: UNLICENSED, FREE or PAID
     seats_used_approximate: int | None = None  # Jira Cloud's 7-day cached count
     data_timestamp: float | None = None  # Crowd: when Crowd itself pulled the numbers
+    # False: the upstream documents no limit at all (Atlassian Cloud organizations), so a
+    # missing seats_limit means "not reported", never "unlimited".
+    limit_reported: bool = True
 
     @property
     def unlimited(self) -> bool:
-        return self.seats_limit is None
+        return self.seats_limit is None and self.limit_reported
 
 
 @dataclass(frozen=True)

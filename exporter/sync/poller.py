@@ -19,6 +19,7 @@ import httpx
 
 from exporter.apptypes import TYPES, AppType
 from exporter.config.targets import Target, Targets
+from exporter.sources.checkpoint import Checkpoints
 from exporter.sources.http import LinkClient, SSLContexts, build_client
 from exporter.sources.model import Snapshot, UsersSnapshot
 from exporter.sync.backoff import describe_failure
@@ -42,6 +43,8 @@ class AppState:
     # `failures` too, but never set `sync.up`: seat numbers stay fresh when a scan fails.
     users: Schedule[UsersSnapshot] | None = None
     failures: Counter[str] = field(default_factory=Counter)
+    # Where a failed paged read resumes; a new target gets a new state, so none carries over.
+    checkpoints: Checkpoints = field(default_factory=Checkpoints)
 
     @property
     def name(self) -> str:
@@ -118,11 +121,13 @@ class Poller:
         self.targets = targets
         self.touch()
 
-    def _client(self, target: Target) -> LinkClient:
-        name = target.name
+    def _client(self, state: AppState) -> LinkClient:
+        target, name = state.target, state.name
         if name not in self._clients:
             http = build_client(target.link, self._contexts, target.timeout)
-            link = LinkClient(http, target.link, target.timeout, target.body_size_limit)
+            link = LinkClient(
+                http, target.link, target.timeout, target.body_size_limit, state.checkpoints
+            )
             self._clients[name] = (http, link)
         return self._clients[name][1]
 
@@ -184,7 +189,7 @@ class Poller:
             async with semaphore:
                 started = Instant.now(self.clock)
                 try:
-                    snapshot = await job.work(self._client(state.target))
+                    snapshot = await job.work(self._client(state))
                 except Exception as exc:
                     failure = describe_failure(exc, job.what, state.name)
                     finished = Instant.now(self.clock)
