@@ -25,6 +25,20 @@ def _applications(simulator: Simulator, instance: SimInstance) -> list[dict[str,
         "url": simulator.url(instance.name),
         "basic_auth": {"username": instance.username, "password": instance.password},
     }
+    if instance.type == "atlassian-org":
+        # One application per Cloud site, each with the organization's API key.
+        key = {"type": "Bearer", "credentials": instance.token}
+        sites = dict.fromkeys(p.site for p in instance.products)
+        return [
+            {
+                "name": "cloud-" + site.split(".")[0],
+                "type": _type_for(instance),
+                "org_id": instance.org_id,
+                "site": site,
+                "link": {"url": link["url"], "authorization": key},
+            }
+            for site in sites
+        ]
     if instance.type != "crowd":
         return [{"name": instance.name, "type": _type_for(instance), "link": link}]
     return [

@@ -7,6 +7,7 @@ import random
 import time
 
 from exporter.simulator.model import DAY, CrowdApp, InstanceType, SimInstance, SimProduct
+from exporter.simulator.org_users import OrgProduct, OrgUsers
 from exporter.simulator.users import SimUsers
 
 
@@ -15,10 +16,27 @@ def crowd_product(key: str, app: int, limit: int | None, users: SimUsers) -> Sim
     return SimProduct(key, limit, users.licensed_count, crowd_app=app, users=users)
 
 
+def org_instance(name: str, org_id: str, users: OrgUsers, **extra: object) -> SimInstance:
+    """An Atlassian organization: one simulator product per site and product of `users`."""
+    products = [SimProduct(p.key, None, 0, site=p.site) for p in users.products]
+    return SimInstance(
+        name,
+        "atlassian-org",
+        products,
+        org_id=org_id,
+        org_users=users,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
 def with_users(instances: list[SimInstance], count: int) -> list[SimInstance]:
     """The same instances with `count` users in every user list (benchmarks: --users)."""
     out = []
     for inst in instances:
+        if inst.org_users is not None:
+            inst = dataclasses.replace(
+                inst, org_users=dataclasses.replace(inst.org_users, count=count)
+            )
         products = []
         for product in inst.products:
             if product.users is not None:
@@ -171,7 +189,30 @@ def demo_instances(now: float | None = None) -> list[SimInstance]:
         password="demo-api-token",
         viewer_username="viewer@example.com",
     )
-    return [jira, confluence, legacy, bitbucket, crowd, cloud]
+    # Two Cloud sites in one organization; its API limits the rate, so the first scans meet a
+    # 429 part-way and resume where they were refused.
+    acme, labs = "acme.atlassian.net", "acme-labs.atlassian.net"
+    org = org_instance(
+        "cloud-org",
+        "5f3b1c2a-0d9e-4c7b-a1f2-3e4d5c6b7a80",
+        OrgUsers(
+            600,
+            (
+                OrgProduct(acme, "jira-software", 0.7),
+                OrgProduct(acme, "confluence", 0.6),
+                OrgProduct(acme, "jira-servicedesk", 0.1),
+                OrgProduct(labs, "jira-software", 0.25),
+                OrgProduct(labs, "confluence", 0.2),
+            ),
+            seed=47,
+            epoch=t,
+        ),
+        token="demo-org-api-key",
+        viewer_username=None,
+        rate_limit=30,
+        rate_window=60.0,
+    )
+    return [jira, confluence, legacy, bitbucket, crowd, cloud, org]
 
 
 _LIMITS = [10, 25, 50, 100, 250, 500, 1000, 2000, 5000, 10000]
