@@ -142,7 +142,9 @@ INVALID: list[tuple[Any, list[str]]] = [
     ),
     (
         {"applications": [app(type="jir")]},
-        ["applications[0].type: must be one of: jira, confluence, bitbucket, crowd, jira-cloud, atlassian-org"],
+        [
+            "applications[0].type: must be one of: jira, confluence, bitbucket, crowd, jira-cloud, atlassian-org"
+        ],
     ),
     (
         {"applications": [app(name="jira prod")]},
