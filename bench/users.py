@@ -7,7 +7,9 @@ exporter's alone. Each scan is the exporter's own code (the type's scan, exporte
 loopback HTTP
 against three demo instances: Bitbucket joins two paged listings (the licensed names are held
 in a set), Crowd streams one listing per product, and the Atlassian organization streams its
-managed accounts 50 a page (`cloud-acme`, one of its two sites; N accounts in the organization). "Peak RSS growth" is how far the process's
+managed accounts 50 a page (`cloud-acme`, one of its two sites; N accounts in the
+organization; "licensed" counts an account once per product). "Peak RSS growth" is how far the
+process's
 resident set rose above where it was before the scan (Linux VmHWM, reset before each scan);
 "peak traced" is the largest Python heap the scan had at once (tracemalloc, in a second,
 slower run).
