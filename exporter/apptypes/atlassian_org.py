@@ -17,6 +17,7 @@ from exporter.sources.atlassian_org import site_host
 DEFAULT_URL: Final = "https://api.atlassian.com"
 # Every sync reads every managed account (about 50 a page): hourly, not every 5 minutes.
 DEFAULT_SYNC_INTERVAL: Final = 3600.0
+_ORG_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _HOST = re.compile(rf"(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*")
 
@@ -24,8 +25,7 @@ _HOST = re.compile(rf"(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*")
 class AtlassianOrgApplication(ScannedApplicationBase):
     type: Literal["atlassian-org"]
     org_id: str = Field(
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$",
-        description="the organization's id, from admin.atlassian.com or its API key page",
+        description="the organization's id, from admin.atlassian.com or its API key page"
     )
     site: str = Field(description="the Cloud site whose products this application reports")
 
@@ -37,6 +37,17 @@ class AtlassianOrgApplication(ScannedApplicationBase):
         if isinstance(link, dict) and "url" not in link:
             data = {**data, "link": {"url": DEFAULT_URL, **link}}
         return data
+
+    @field_validator("org_id")
+    @classmethod
+    def _check_org_id(cls, value: str) -> str:
+        # It goes into the URL path: nothing that could step out of it.
+        if not _ORG_ID.fullmatch(value):
+            raise ValueError(
+                f"{value!r} is not an organization id: letters, digits, '-' and '_' "
+                "(as in admin.atlassian.com/o/{id})"
+            )
+        return value
 
     @field_validator("site")
     @classmethod
