@@ -26,7 +26,8 @@ def _applications(simulator: Simulator, instance: SimInstance) -> list[dict[str,
         "basic_auth": {"username": instance.username, "password": instance.password},
     }
     if instance.type == "atlassian-org":
-        # One application per Cloud site, each with the organization's API key.
+        # One application per Cloud site, each with the organization's API key. The type
+        # syncs hourly by default (each sync reads every account); the demo's 600 are quick.
         key = {"type": "Bearer", "credentials": instance.token}
         sites = dict.fromkeys(p.site for p in instance.products)
         return [
@@ -35,6 +36,7 @@ def _applications(simulator: Simulator, instance: SimInstance) -> list[dict[str,
                 "type": _type_for(instance),
                 "org_id": instance.org_id,
                 "site": site,
+                "sync_interval": DEMO_SYNC_INTERVAL,
                 "link": {"url": link["url"], "authorization": key},
             }
             for site in sites

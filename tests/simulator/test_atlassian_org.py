@@ -75,6 +75,6 @@ async def test_the_rate_limit_answers_429_until_its_window_ends(
 
 
 def test_benchmarks_scale_the_organization() -> None:
-    (scaled,) = with_users([instance()], 100_000)
+    (scaled,) = with_users([instance(rate_limit=5)], 100_000)
     assert scaled.org_users is not None and scaled.org_users.count == 100_000
     assert scaled.rate_limit == 0  # benchmarks measure the exporter, not the rate limit
