@@ -115,6 +115,7 @@ class Account:
     name: str | None
     counted: bool  # billable and active: holds a seat of each product below
     products: dict[str, float | None]  # product key -> its own last activity (None: never)
+    billable_unknown: bool = False  # no access_billable at all
 
 
 def account(obj: dict[str, Any], site: str, path: str) -> Account:
@@ -123,7 +124,7 @@ def account(obj: dict[str, Any], site: str, path: str) -> Account:
         raise SourceError("invalid_response", path, "an account has no 'account_id'")
     status = parse.text(obj, "account_status", path)
     # Absent means not known to be billable: such an account is not counted as a seat.
-    billable = parse.boolean(obj, "access_billable", path) is True
+    flag = parse.boolean(obj, "access_billable", path)
     products: dict[str, float | None] = {}
     access = obj.get("product_access")
     for entry in parse.as_list(access, f"{path} product_access") if access is not None else []:
@@ -135,7 +136,8 @@ def account(obj: dict[str, Any], site: str, path: str) -> Account:
         # The same product twice (it should not happen): one seat, the later activity.
         earlier = products.get(key)
         products[key] = last if earlier is None else max(earlier, last or earlier)
-    return Account(ident, parse.text(obj, "name", path), billable and status == "active", products)
+    counted = flag is True and status == "active"
+    return Account(ident, parse.text(obj, "name", path), counted, products, flag is None)
 
 
 @dataclass
@@ -143,13 +145,18 @@ class _Seats:
     path: str
     site: str
     used: dict[str, int] = field(default_factory=dict)
+    billable_unknown: int = 0  # accounts on the site without access_billable: no seat
 
     def add(self, obj: dict[str, Any]) -> None:
         seen = account(obj, self.site, self.path)
+        if seen.billable_unknown and seen.products:
+            self.billable_unknown += 1
         for key in seen.products:
-            # Every product anyone has on the site shows, with 0 seats if nobody holds one.
-            self.used[key] = self.used.get(key, 0) + (1 if seen.counted else 0)
-        parse.capped(list(self.used), self.path)
+            if key not in self.used:
+                # Every product anyone has on the site shows, with 0 if nobody holds a seat.
+                self.used[key] = 0
+                parse.capped(list(self.used), self.path)
+            self.used[key] += 1 if seen.counted else 0
 
 
 async def fetch(client: LinkClient, app: AtlassianOrgApplication) -> Snapshot:
@@ -157,6 +164,12 @@ async def fetch(client: LinkClient, app: AtlassianOrgApplication) -> Snapshot:
     seats = await _read(client, app, "seats", lambda: _Seats(path, app.site), _Seats.add)
     if not seats.used:
         log.info("no product access on the site application=%s site=%s", app.name, app.site)
+    if seats.billable_unknown:
+        log.info(
+            "accounts without access_billable, not counted as seats application=%s count=%d",
+            app.name,
+            seats.billable_unknown,
+        )
     return Snapshot(
         tuple(
             # No documented limit: the workspaces API's `capacity` has no documented meaning.

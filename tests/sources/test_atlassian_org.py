@@ -169,3 +169,21 @@ async def test_broken_accounts_name_the_field(change: dict[str, Any], message: s
     client = Upstream({PATH: listing(first=first)}).client(app())
     with pytest.raises(SourceError, match=re.escape(message)):
         await atlassian_org.fetch(client, app())
+
+
+async def test_an_account_without_access_billable_holds_no_seat_and_is_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    first = copy.deepcopy(FIRST)
+    del first["data"][1]["access_billable"]  # Stephane: jira-software only
+    caplog.set_level("INFO", logger="exporter.sources.atlassian_org")
+    snapshot = await atlassian_org.fetch(
+        Upstream({PATH: listing(first=first)}).client(app()), app()
+    )
+    assert snapshot.products == seats(
+        ("confluence", 2), ("jira-servicedesk", 1), ("jira-software", 1)
+    )
+    assert (
+        "accounts without access_billable, not counted as seats application=cloud-acme count=1"
+        in caplog.text
+    )
