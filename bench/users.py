@@ -5,8 +5,11 @@
 The simulator runs in its own process (`--instances demo --users N`), so the numbers are the
 exporter's alone. Each scan is the exporter's own code (the type's scan, exporter.apptypes) over
 loopback HTTP
-against two demo instances: Bitbucket joins two paged listings (the licensed names are held
-in a set), Crowd streams one listing per product. "Peak RSS growth" is how far the process's
+against three demo instances: Bitbucket joins two paged listings (the licensed names are held
+in a set), Crowd streams one listing per product, and the Atlassian organization streams its
+managed accounts 50 a page (`cloud-acme`, one of its two sites; N accounts in the
+organization; "licensed" counts an account once per product). "Peak RSS growth" is how far the
+process's
 resident set rose above where it was before the scan (Linux VmHWM, reset before each scan);
 "peak traced" is the largest Python heap the scan had at once (tracemalloc, in a second,
 slower run).
@@ -37,9 +40,10 @@ GOAL_SECONDS = 120.0
 
 
 def config(sim: Proc) -> Config:
-    """The demo's Bitbucket instance and the first application its Crowd instance knows."""
+    """The demo's Bitbucket instance, the first application its Crowd instance knows and the
+    first site of its Cloud organization."""
     demo = apps(sim)
-    selected = [demo["bitbucket-prod"], demo["jira-emea"]]
+    selected = [demo["bitbucket-prod"], demo["jira-emea"], demo["cloud-acme"]]
     detail = {"inactive_for": "90d", "max_users": 50}
     return parse_config(config_dict(selected, timeout="60s", user_detail=detail))
 

@@ -22,6 +22,7 @@ class App:
     password: str
     products: tuple[str, ...]  # Jira role keys (known up front only to the lower bound)
     crowd: dict[str, Any] | None = None  # on a Crowd instance: the application it reports
+    org: dict[str, str] | None = None  # an Atlassian organization: org_id, site and API key
 
     def rounds(self) -> list[list[str]]:
         """The paths the exporter's source for this type fetches, round by round.
@@ -42,6 +43,10 @@ class App:
         """This application in the exporter's configuration (as parsed YAML)."""
         login = {"username": self.username, "password": self.password}
         out = {"name": self.name, "type": self.type, "link": {"url": self.url, "basic_auth": login}}
+        if self.org is not None:
+            key = {"credentials": self.org["token"]}
+            out |= {"org_id": self.org["org_id"], "site": self.org["site"]}
+            out["link"] = {"url": self.url, "authorization": key}
         if self.crowd is not None:
             out.update(
                 crowd_application_id=self.crowd["id"], crowd_application_type=self.crowd["type"]
@@ -60,7 +65,12 @@ def apps(sim: Proc, total: int | None = None) -> dict[str, App]:
         login = (inst["url"], inst["username"], inst["password"], tuple(inst["products"]))
         for crowd in inst["crowd_apps"]:
             out[crowd["name"]] = App(crowd["name"], "crowd", *login, crowd=crowd)
-        if not inst["crowd_apps"]:
+        if inst["type"] == "atlassian-org":  # one application per site, as the demo has
+            for site in dict.fromkeys(p.split("/")[0] for p in inst["products"]):
+                org = {"org_id": inst["org_id"], "site": site, "token": inst["token"]}
+                name = "cloud-" + site.split(".")[0]
+                out[name] = App(name, inst["type"], *login, org=org)
+        elif not inst["crowd_apps"]:
             out[inst["name"]] = App(inst["name"], inst["type"], *login)
     return out
 

@@ -90,8 +90,10 @@ def license_table() -> g.Table:
         "Licenses",
         targets,
         p.pos(0, 1, 24, 9),
-        description="One row per application and product. Unlimited licenses show 'unlimited' "
-        "instead of a limit, ratio or remaining count. Click an application for details.",
+        description="One row per application and product, Cloud (jira-cloud, atlassian-org) "
+        "next to Data Center. Unlimited licenses show 'unlimited' instead of a limit, ratio or "
+        "remaining count; a Cloud organization's products have no documented limit, so those "
+        "cells stay empty. Click an application for details.",
         rename={"application": "application", "product": "product", **COLUMNS},
         hide=("Time", "job"),
         overrides=overrides,

@@ -38,11 +38,14 @@ DESCRIPTIONS: Final[dict[str, str]] = {
     "applications[].type": "What the application is, which decides the REST endpoints read. "
     "`crowd` reads an application's license usage through Crowd; `jira-cloud` a Jira Cloud "
     "site.",
-    "applications[].sync_interval": "Overrides `global.sync_interval` for this application.",
+    "applications[].sync_interval": "Overrides `global.sync_interval` for this application. "
+    "Type `atlassian-org` syncs hourly unless set here: each of its syncs reads every managed "
+    "account of the organization, so `global.sync_interval` does not apply to it.",
     "applications[].link": "Where and how to reach the application; the keys follow "
     "Prometheus' HTTP client configuration.",
     "applications[].link.url": "Base URL, `http` or `https`, with the context path if there "
-    "is one (`https://example.com/jira`); no credentials, query or fragment.",
+    "is one (`https://example.com/jira`); no credentials, query or fragment. Type "
+    "`atlassian-org` defaults it to `https://api.atlassian.com`.",
     "applications[].link.basic_auth": "HTTP basic authentication; mutually exclusive with "
     "`authorization`.",
     "applications[].link.basic_auth.username": "The account; it needs admin rights on what the "
@@ -89,6 +92,11 @@ DESCRIPTIONS: Final[dict[str, str]] = {
     "numeric id of the application whose license usage is read.",
     "applications[].crowd_application_type": "Type `crowd` only, and required there: what "
     "that application is.",
+    "applications[].org_id": "Type `atlassian-org` only, and required there: the Atlassian "
+    "organization's id (admin.atlassian.com shows it with the organization's API keys).",
+    "applications[].site": "Type `atlassian-org` only, and required there: the Cloud site whose "
+    "products this application reports, e.g. `acme.atlassian.net` (with or without "
+    "`https://`). One application per site; each reads the organization's whole account list.",
     "global.user_scans": "Whether user scans run (types with user scans only). A scan reads every "
     "licensed user with more privileges than seat counts need; switched off, no scan request is "
     "made and no scan series is exported.",

@@ -33,6 +33,22 @@ def _applications(simulator: Simulator, instance: SimInstance) -> list[dict[str,
         "url": simulator.url(instance.name),
         "basic_auth": {"username": instance.username, "password": instance.password},
     }
+    if instance.type == "atlassian-org":
+        # One application per Cloud site, each with the organization's API key. The type
+        # syncs hourly by default (each sync reads every account); the demo's 600 are quick.
+        key = {"type": "Bearer", "credentials": instance.token}
+        sites = dict.fromkeys(p.site for p in instance.products)
+        return [
+            {
+                "name": "cloud-" + site.split(".")[0],
+                "type": _type_for(instance),
+                "org_id": instance.org_id,
+                "site": site,
+                "sync_interval": DEMO_SYNC_INTERVAL,
+                "link": {"url": link["url"], "authorization": key},
+            }
+            for site in sites
+        ]
     if instance.type != "crowd":
         apps: list[dict[str, Any]] = [
             {"name": instance.name, "type": _type_for(instance), "link": link}

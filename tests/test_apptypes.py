@@ -20,17 +20,18 @@ def test_each_type_is_declared_once_with_its_model_source_scan_and_simulator_kin
         assert issubclass(entry.model, ApplicationBase)
         assert (entry.scan is not None) == issubclass(entry.model, ScannedApplicationBase)
         assert entry.simulator in ROUTES, f"{name}: no simulator speaks its API"
-    assert SCANNED_TYPES == ("confluence", "bitbucket", "crowd")
+    assert SCANNED_TYPES == ("confluence", "bitbucket", "crowd", "atlassian-org")
 
 
 def test_the_configuration_accepts_exactly_the_registered_types() -> None:
     tags = [str(t) for t in typing.get_args(typing.get_args(Application)[0])]
     assert len(tags) == len(TYPES) + 1  # and the catch-all that reports an unknown type
     for name in TYPES:
-        extra = {"crowd_application_id": 1, "crowd_application_type": "jira"}
-        config = parse_config(
-            {"applications": [app_dict(type=name, **(extra if name == "crowd" else {}))]}
-        )
+        extras = {
+            "crowd": {"crowd_application_id": 1, "crowd_application_type": "jira"},
+            "atlassian-org": {"org_id": "org-1", "site": "acme.atlassian.net"},
+        }
+        config = parse_config({"applications": [app_dict(type=name, **extras.get(name, {}))]})
         assert type(config.applications[0]) is TYPES[name].model
 
 

@@ -16,10 +16,14 @@ from exporter.sync.clock import Instant
 from exporter.sync.poller import AppState
 from exporter.sync.schedule import Schedule
 from tests.factories import FakeClock, Upstream, fixture, make_app, make_target
+from tests.sources.test_atlassian_org import PATH as ORG_USERS
+from tests.sources.test_atlassian_org import listing
 from tests.sources.test_crowd import routes as crowd_routes
 
 GOLDEN = Path(__file__).parent / "golden"
 CROWD_APP = {"crowd_application_id": 3, "crowd_application_type": "jira"}
+ORG_APP = {"org_id": "org-1", "site": "acme.atlassian.net"}
+EXTRA = {"crowd": CROWD_APP, "atlassian-org": ORG_APP}
 NOW = 1_750_000_000.0
 
 
@@ -38,7 +42,7 @@ def state(
     up: bool = True,
     snapshot: Snapshot | None = None,
 ) -> AppState:
-    target = make_target(name, type, sync_interval="1m", **(CROWD_APP if type == "crowd" else {}))
+    target = make_target(name, type, sync_interval="1m", **EXTRA.get(type, {}))
     sync = Schedule[Snapshot](60.0, snapshot=snapshot or Snapshot(products), up=up)
     sync.last_success, sync.last_attempt, sync.last_duration = at(last_success), at(NOW - 10), 0.25
     return AppState(target, sync, users, failures if failures is not None else Counter())
@@ -213,7 +217,7 @@ JIRA_CLOUD_ROUTES = {
     CLOUD_COUNT.format("jira-software"): fixture("jira-cloud/approximate_jira-software.json"),
     CLOUD_COUNT.format("jira-core"): fixture("jira-cloud/approximate_jira-core.json"),
 }
-# Crowd's golden also shows a user scan, with per-user detail switched on.
+# Crowd's and the organization's goldens also show a user scan, with per-user detail on.
 SCAN = ScanSettings(
     (("30d", 30 * 86400.0), ("90d", 90 * 86400.0), ("180d", 180 * 86400.0)), 90 * 86400.0, 5
 )
@@ -227,13 +231,14 @@ SCAN = ScanSettings(
         ("bitbucket", BITBUCKET_ROUTES),
         ("crowd", CROWD_ROUTES),
         ("jira-cloud", JIRA_CLOUD_ROUTES),
+        ("atlassian-org", {ORG_USERS: listing()}),
     ],
 )
 async def test_golden_exposition(type: str, routes: dict[str, object]) -> None:
-    app = make_app(f"{type}-prod", type, **(CROWD_APP if type == "crowd" else {}))
+    app = make_app(f"{type}-prod", type, **EXTRA.get(type, {}))
     snapshot = await TYPES[type].fetch(Upstream(routes).client(app), app)
     s = state(app.name, type, snapshot=snapshot)
-    if type == "crowd":
+    if type in ("crowd", "atlassian-org"):
         scan = TYPES[type].scan
         assert scan is not None
         users = await scan(Upstream(routes).client(app), app, SCAN, NOW)

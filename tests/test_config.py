@@ -142,7 +142,9 @@ INVALID: list[tuple[Any, list[str]]] = [
     ),
     (
         {"applications": [app(type="jir")]},
-        ["applications[0].type: must be one of: jira, confluence, bitbucket, crowd, jira-cloud"],
+        [
+            "applications[0].type: must be one of: jira, confluence, bitbucket, crowd, jira-cloud, atlassian-org"
+        ],
     ),
     (
         {"applications": [app(name="jira prod")]},
@@ -253,7 +255,7 @@ INVALID: list[tuple[Any, list[str]]] = [
             "applications[0].link.url: the URL is not an http(s) URL with a host",
             "applications[0].sync_interval: 'x' is not a duration: use Prometheus syntax such as 30s, "
             "5m, 1h30m",
-            "applications[0].type: must be one of: jira, confluence, bitbucket, crowd, jira-cloud",
+            "applications[0].type: must be one of: jira, confluence, bitbucket, crowd, jira-cloud, atlassian-org",
         ],
     ),
     # Crowd entries name the application Crowd reports on; other types must not.
@@ -304,11 +306,11 @@ INVALID: list[tuple[Any, list[str]]] = [
         },
         [
             "applications[0].inactive_periods: type jira-cloud has no user scan (only confluence, "
-            "bitbucket, crowd do)",
+            "bitbucket, crowd, atlassian-org do)",
             "applications[0].user_detail: type jira-cloud has no user scan (only confluence, "
-            "bitbucket, crowd do)",
+            "bitbucket, crowd, atlassian-org do)",
             "applications[1].users_sync_interval: type jira has no user scan (only confluence, "
-            "bitbucket, crowd do)",
+            "bitbucket, crowd, atlassian-org do)",
         ],
     ),
     (
@@ -406,7 +408,7 @@ def test_user_scans_switch_is_only_for_types_with_user_scans() -> None:
         parse_config({"applications": [app(user_scans={"enabled": False})]})
     assert caught.value.problems == [
         "applications[0].user_scans: type jira has no user scan (only confluence, bitbucket, "
-        "crowd do)"
+        "crowd, atlassian-org do)"
     ]
     with pytest.raises(ConfigError) as caught:
         parse_config({"global": {"user_scans": {"enabled": "maybe"}}})

@@ -31,6 +31,9 @@ class AppType(Generic[A]):
     apps: Apps[A] | None = None  # the Marketplace apps source, for types with UPM
     # A Cloud product: no Data Center sunset (the rules' expansion deadline skips it).
     cloud: bool = False
+    # The sync interval of this type's applications without their own sync_interval, instead
+    # of the global one: for a sync that reads every user (atlassian-org), not a few counts.
+    default_sync_interval: float | None = None
 
     def __post_init__(self) -> None:
         if self.scan is not None and not issubclass(self.model, _scanned()):

@@ -109,7 +109,7 @@ def target(config: Config, app: ApplicationBase) -> Target:
     g = config.global_
     return Target(
         app=app,
-        interval=app.sync_interval or g.sync_interval,
+        interval=app.sync_interval or TYPES[app.type].default_sync_interval or g.sync_interval,
         timeout=app.link.timeout or g.timeout,
         body_size_limit=g.body_size_limit,
         users=_users(config, app),

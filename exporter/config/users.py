@@ -55,8 +55,12 @@ class ScanSettings:
     periods: tuple[tuple[str, float], ...]  # (label as written, seconds)
     detail_after: float | None = None  # per-user detail for users inactive longer; None = off
     detail_max: int = 0
-    # User names (whole-name matches) left out of the reclaim counts: reclaim.exclude_users.
+    # Users never counted as inactive nor listed (reclaim.exclude_users): a pattern matching
+    # the whole of any of a user's names (account id, user name, display name) excludes them.
     exclude: tuple[re.Pattern[str], ...] = ()
+
+    def excluded(self, *names: str | None) -> bool:
+        return any(pattern.fullmatch(name) for pattern in self.exclude for name in names if name)
 
     @classmethod
     def of(
@@ -70,6 +74,3 @@ class ScanSettings:
         if detail is None or detail.max_users == 0:
             return cls(parsed, exclude=patterns)
         return cls(parsed, parse_duration(detail.inactive_for), detail.max_users, patterns)
-
-    def excluded(self, name: str) -> bool:
-        return any(pattern.fullmatch(name) for pattern in self.exclude)

@@ -102,7 +102,15 @@ def _level(ratio: float) -> str:
 def _product(p: ProductLicense) -> str:
     name = f"<span>{escape(p.product)}</span>"
     if p.seats_limit is None:
-        return f"{name}<span class=n>{p.seats_used} / unlimited</span><span></span><span></span>"
+        if p.unlimited:
+            return (
+                f"{name}<span class=n>{p.seats_used} / unlimited</span><span></span><span></span>"
+            )
+        # Short: the seats cell shares the row with the Marketplace apps table at 1280 px.
+        return (
+            f'{name}<span class=n title="the upstream documents no seat limit">{p.seats_used} / '
+            "no limit</span><span></span><span></span>"
+        )
     ratio = p.seats_used / p.seats_limit if p.seats_limit > 0 else 1.0
     width = min(100, round(ratio * 100))
     return (
@@ -165,6 +173,11 @@ def _last_sync(sync: Schedule[Snapshot], now: Instant) -> str:
     )
 
 
+def _breakable(kind: str) -> str:
+    # "atlassian-org" may break after its hyphen: the table fits 1280 px with every column.
+    return escape(kind).replace("-", "-<wbr>")
+
+
 def _row(state: AppState, now: Instant) -> str:
     target = state.target
     public = _public_url(target.link.url)
@@ -178,7 +191,7 @@ def _row(state: AppState, now: Instant) -> str:
     last = state.sync.last_duration
     duration = "-" if last is None else f"{last:.3f}s"
     return (
-        f"<tr><td>{escape(target.name)}</td><td class=nowrap>{escape(target.type)}</td>"
+        f"<tr><td>{escape(target.name)}</td><td class=nowrap>{_breakable(target.type)}</td>"
         f'<td class=url><a href="{url}" rel="noreferrer">{shown}</a></td>'
         f"<td class=nowrap>{_last_sync(state.sync, now)}</td><td class=num>{duration}</td>"
         f"<td>{_result(state)}</td><td>{_seats(state, now)}{_users(state, now)}"

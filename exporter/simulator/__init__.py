@@ -1,5 +1,5 @@
 """Embedded simulator of the Jira, Confluence, Bitbucket and Crowd Data Center and Jira Cloud
-license REST APIs, with lazily generated user lists.
+license REST APIs and of the Atlassian organization admin API, with lazily generated user lists.
 
 Written only from the API reference (shared/reference/atlassian-apis.md and the vendor
 OpenAPI subset), never from the exporter's own parsing code, so tests that run the exporter

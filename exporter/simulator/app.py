@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from aiohttp import web
 
 from exporter.simulator import (
+    atlassian_org,
     bitbucket,
     confluence,
     crowd,
@@ -41,6 +42,7 @@ ROUTES: dict[str, list[Route]] = {
     "bitbucket": bitbucket.ROUTES + upm.ROUTES,
     "crowd": crowd.ROUTES,
     "jira-cloud": jira_cloud.ROUTES,
+    "atlassian-org": atlassian_org.ROUTES,
 }
 _LOGIN_PATHS = {
     "jira": "/login.jsp",
@@ -48,6 +50,7 @@ _LOGIN_PATHS = {
     "bitbucket": "/login",
     "crowd": "/console/login.action",
     "jira-cloud": "/login.jsp",
+    "atlassian-org": "/login",
 }
 
 
@@ -203,7 +206,9 @@ class Simulator:
                 1 for r in state.requests if r.method == method and r.path == path
             ),
         )
-        reply = self._plan(ctx, request.method, path, auth, found, fault)
+        reply = atlassian_org.rate_limited(state, now) or self._plan(
+            ctx, request.method, path, auth, found, fault
+        )
         state.requests.append(
             RecordedRequest(request.method, path, reply.status, auth, now, request.query_string)
         )

@@ -36,6 +36,7 @@ def add_control_routes(app: web.Application, sim: Simulator) -> None:
                     "viewer_password": inst.viewer_password,
                     "products": [inst.address(p) for p in inst.products],
                     "crowd_apps": [dataclasses.asdict(a) for a in inst.crowd_apps],
+                    "org_id": inst.org_id,
                 }
             )
         return web.json_response(out)

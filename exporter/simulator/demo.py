@@ -8,6 +8,7 @@ import time
 
 from exporter.simulator.apps import demo_apps, legacy_apps
 from exporter.simulator.model import DAY, CrowdApp, InstanceType, SimInstance, SimProduct
+from exporter.simulator.org_users import OrgProduct, OrgUsers
 from exporter.simulator.users import SimUsers
 
 
@@ -16,10 +17,27 @@ def crowd_product(key: str, app: int, limit: int | None, users: SimUsers) -> Sim
     return SimProduct(key, limit, users.licensed_count, crowd_app=app, users=users)
 
 
+def org_instance(name: str, org_id: str, users: OrgUsers, **extra: object) -> SimInstance:
+    """An Atlassian organization: one simulator product per site and product of `users`."""
+    products = [SimProduct(p.key, None, 0, site=p.site) for p in users.products]
+    return SimInstance(
+        name,
+        "atlassian-org",
+        products,
+        org_id=org_id,
+        org_users=users,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
 def with_users(instances: list[SimInstance], count: int) -> list[SimInstance]:
     """The same instances with `count` users in every user list (benchmarks: --users)."""
     out = []
     for inst in instances:
+        if inst.org_users is not None:
+            # Benchmarks measure the exporter, not the organization's rate limit.
+            accounts = dataclasses.replace(inst.org_users, count=count)
+            inst = dataclasses.replace(inst, org_users=accounts, rate_limit=0)
         products = []
         for product in inst.products:
             if product.users is not None:
@@ -33,8 +51,9 @@ def with_users(instances: list[SimInstance], count: int) -> list[SimInstance]:
 
 
 def demo_instances(now: float | None = None) -> list[SimInstance]:
-    """Six instances whose seats move and whose dates spread around `now` (default: time());
-    Bitbucket, Confluence 9.3 and the Crowd-known applications have user lists."""
+    """Seven instances whose seats move and whose dates spread around `now` (default: time());
+    Bitbucket, Confluence 9.3, the Crowd-known applications and the Cloud organization have
+    user lists."""
     t = time.time() if now is None else now
 
     def days(n: float) -> float:
@@ -189,7 +208,28 @@ def demo_instances(now: float | None = None) -> list[SimInstance]:
         password="demo-api-token",
         viewer_username="viewer@example.com",
     )
-    return [jira, confluence, legacy, bitbucket, crowd, cloud]
+    # Two Cloud sites in one organization. Its rate limit (rate_limit=) is off here: the demo's
+    # upstreams do not fail; the tests switch it on to see a scan resume after a 429.
+    acme, labs = "acme.atlassian.net", "acme-labs.atlassian.net"
+    org = org_instance(
+        "cloud-org",
+        "5f3b1c2a-0d9e-4c7b-a1f2-3e4d5c6b7a80",
+        OrgUsers(
+            600,
+            (
+                OrgProduct(acme, "jira-software", 0.7),
+                OrgProduct(acme, "confluence", 0.6),
+                OrgProduct(acme, "jira-servicedesk", 0.1),
+                OrgProduct(labs, "jira-software", 0.25),
+                OrgProduct(labs, "confluence", 0.2),
+            ),
+            seed=47,
+            epoch=t,
+        ),
+        token="demo-org-api-key",
+        viewer_username=None,
+    )
+    return [jira, confluence, legacy, bitbucket, crowd, cloud, org]
 
 
 # Seats jira-growth gains a day: a steady slope for the forecast rules to find.

@@ -14,6 +14,7 @@ _TITLES = {
     "bitbucket": "Bitbucket",
     "crowd": "Crowd",
     "jira-cloud": "Jira",
+    "atlassian-org": "Atlassian Administration",
 }
 _BB_AUTH_FAILED = "com.atlassian.bitbucket.auth.IncorrectPasswordAuthenticationException"
 _BB_CAPTCHA = "com.atlassian.bitbucket.auth.CaptchaRequiredAuthenticationException"
@@ -87,6 +88,8 @@ def unauthorized(product: str, outcome: AuthOutcome, login_url: str, captcha: bo
         headers["X-Authentication-Denied-Reason"] = f"CAPTCHA_CHALLENGE; login-url={login_url}"
     if product == "crowd":
         return json_reply(crowd_error("UNAUTHORIZED", "Authentication failed"), 401, headers)
+    if product == "atlassian-org":
+        return json_reply({"code": 401, "message": "Unauthorized"}, 401, headers)
     if product == "jira-cloud":
         message = "Client must be authenticated to access this resource."
         return json_reply(jira_error(message), 401, headers)
@@ -124,6 +127,8 @@ def forbidden(product: str, status: int = 403) -> Reply:
         return json_reply(
             jira_error("Only Jira administrators can access license details."), status
         )
+    if product == "atlassian-org":
+        return json_reply({"code": status, "message": "Forbidden"}, status)
     if product == "crowd":
         message = "Only Crowd administrators can access license visibility."
         return json_reply(crowd_error("PERMISSION_DENIED", message), status)

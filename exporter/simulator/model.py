@@ -8,9 +8,10 @@ import re
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal, get_args
 
+from exporter.simulator.org_users import OrgUsers
 from exporter.simulator.users import SimUsers
 
-InstanceType = Literal["jira", "confluence", "bitbucket", "crowd", "jira-cloud"]
+InstanceType = Literal["jira", "confluence", "bitbucket", "crowd", "jira-cloud", "atlassian-org"]
 AuthOutcome = Literal["admin", "user", "anonymous", "invalid"]
 
 DAY = 86400.0
@@ -20,6 +21,7 @@ DEFAULT_VERSIONS: dict[str, str] = {
     "bitbucket": "9.6.0",
     "crowd": "6.0.2",
     "jira-cloud": "1001.0.0-SNAPSHOT",
+    "atlassian-org": "v1",
 }
 # /status states and the HTTP status Jira documents for each (KB "status endpoint response").
 STATUS_CODES: dict[str, int] = {
@@ -76,6 +78,7 @@ class SimProduct:
     # Licensed users with last activity (Bitbucket, Confluence 9.3+, Crowd); independent of
     # the seat counter above, except on Crowd, whose totals come from the same list.
     users: SimUsers | None = None
+    site: str = ""  # Atlassian organization: the Cloud site (host) the product belongs to
 
     def used_at(self, elapsed: float) -> int:
         """Seats in use `elapsed` seconds after the simulator started, clamped to [0, limit]."""
@@ -169,6 +172,12 @@ class SimInstance:
     # Marketplace apps in UPM (jira, confluence, bitbucket), besides the system plugins.
     apps: list[SimApp] = field(default_factory=list)
     system_plugins: int = 40  # bundled plugins UPM lists with userInstalled false
+    # Atlassian organization: its id, its managed accounts, and a rate limit of `rate_limit`
+    # requests per `rate_window` seconds (0: none), answered with 429 and Retry-After.
+    org_id: str = ""
+    org_users: OrgUsers | None = None
+    rate_limit: int = 0
+    rate_window: float = 60.0
 
     def __post_init__(self) -> None:
         if not _NAME.fullmatch(self.name):
@@ -194,7 +203,10 @@ class SimInstance:
             self.server_id = f"B{h[:3]}-{h[3:7]}-{h[7:11]}-{h[11:15]}"
 
     def address(self, product: SimProduct) -> str:
-        """How control calls name a product: its key, or `{app id}/{key}` on Crowd."""
+        """How control calls name a product: its key, `{app id}/{key}` on Crowd, or
+        `{site}/{key}` in an Atlassian organization."""
+        if self.type == "atlassian-org":
+            return f"{product.site}/{product.key}"
         return f"{product.crowd_app}/{product.key}" if self.type == "crowd" else product.key
 
     def product(self, key: str) -> SimProduct | None:
@@ -287,6 +299,9 @@ class InstanceState:
     fault: Fault | None = None
     pins: dict[str, int] = field(default_factory=dict)
     requests: list[RecordedRequest] = field(default_factory=list)
+    # The rate limit's current window: when it started (simulator clock) and requests in it.
+    window_start: float = 0.0
+    window_requests: int = 0
 
     def used(self, product: SimProduct, elapsed: float) -> int:
         pinned = self.pins.get(self.instance.address(product))

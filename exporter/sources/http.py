@@ -18,6 +18,7 @@ from exporter import __version__
 from exporter.config.models import Link
 from exporter.metrics import Reason
 from exporter.sources import body as body_io
+from exporter.sources.checkpoint import Checkpoints
 from exporter.sources.model import SourceError
 from exporter.sources.proxy import Route, route
 from exporter.sources.secrets import auth_for, known_secrets, redact
@@ -175,8 +176,17 @@ def _proxy_failure(answer: str, path: str, proxy: Route | None) -> SourceError:
 class LinkClient:
     """What a source gets: JSON GETs relative to the application's base URL."""
 
-    def __init__(self, client: httpx.AsyncClient, link: Link, timeout: float, max_body: int):
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        link: Link,
+        timeout: float,
+        max_body: int,
+        checkpoints: Checkpoints | None = None,
+    ):
         self.client = client
+        # Resume points of this application's paged reads (exporter.sources.checkpoint).
+        self.checkpoints = checkpoints if checkpoints is not None else Checkpoints()
         self.base_url = link.url
         self.timeout = timeout
         self.max_body = max_body

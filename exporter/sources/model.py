@@ -27,10 +27,13 @@ class ProductLicense:
     data_timestamp: float | None = None  # Crowd: when Crowd itself pulled the numbers
     # (group name, active members): the groups granting the product (Jira, Jira Cloud).
     groups: tuple[tuple[str, int], ...] = ()
+    # False: the upstream documents no limit at all (Atlassian Cloud organizations), so a
+    # missing seats_limit means "not reported", never "unlimited".
+    limit_reported: bool = True
 
     @property
     def unlimited(self) -> bool:
-        return self.seats_limit is None
+        return self.seats_limit is None and self.limit_reported
 
 
 # Crowd's ApplicationLicensingStatus values; anything else is kept as "other".

@@ -72,11 +72,14 @@ class UserScan:
             counts = self._counts[product] = _Counts(inactive=[0] * len(self._cutoffs))
         return counts
 
-    def add(self, product: str, name: str, last_active: float | None) -> None:
-        """One licensed user; `last_active` in Unix seconds, None if never active."""
+    def add(
+        self, product: str, name: str, last_active: float | None, *, also: tuple[str, ...] = ()
+    ) -> None:
+        """One licensed user; `last_active` in Unix seconds, None if never active. `also`: other
+        names of the user that reclaim.exclude_users may match (e.g. a Cloud account's name)."""
         counts = self.product(product)
         counts.licensed += 1
-        if self._settings.exclude and self._settings.excluded(name):
+        if self._settings.exclude and self._settings.excluded(name, *also):
             # A service account or bot holds a seat nobody can reclaim: counted apart.
             counts.excluded += 1
             return

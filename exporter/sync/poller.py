@@ -19,6 +19,7 @@ import httpx
 
 from exporter.apptypes import TYPES, AppType
 from exporter.config.targets import Target, Targets
+from exporter.sources.checkpoint import Checkpoints
 from exporter.sources.http import LinkClient, SSLContexts, build_client
 from exporter.sources.model import AppsSnapshot, Snapshot, UsersSnapshot
 from exporter.sync.backoff import describe_failure
@@ -44,6 +45,8 @@ class AppState:
     failures: Counter[str] = field(default_factory=Counter)
     # Marketplace apps from UPM (jira, confluence, bitbucket, where on): secondary like scans.
     apps: Schedule[AppsSnapshot] | None = None
+    # Where a failed paged read resumes; a new target gets a new state, so none carries over.
+    checkpoints: Checkpoints = field(default_factory=Checkpoints)
 
     @property
     def name(self) -> str:
@@ -121,11 +124,13 @@ class Poller:
         self.targets = targets
         self.touch()
 
-    def _client(self, target: Target) -> LinkClient:
-        name = target.name
+    def _client(self, state: AppState) -> LinkClient:
+        target, name = state.target, state.name
         if name not in self._clients:
             http = build_client(target.link, self._contexts, target.timeout)
-            link = LinkClient(http, target.link, target.timeout, target.body_size_limit)
+            link = LinkClient(
+                http, target.link, target.timeout, target.body_size_limit, state.checkpoints
+            )
             self._clients[name] = (http, link)
         return self._clients[name][1]
 
@@ -192,7 +197,7 @@ class Poller:
             async with semaphore:
                 started = Instant.now(self.clock)
                 try:
-                    snapshot = await job.work(self._client(state.target))
+                    snapshot = await job.work(self._client(state))
                 except Exception as exc:
                     failure = describe_failure(exc, job.what, state.name)
                     finished = Instant.now(self.clock)

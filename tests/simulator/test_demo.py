@@ -19,6 +19,7 @@ def test_demo_set_matches_the_brief() -> None:
         "bitbucket-prod",
         "crowd",
         "jira-cloud",
+        "cloud-org",
     ]
     jira = demo["jira-prod"]
     software, servicedesk, core = jira.products
@@ -56,6 +57,14 @@ def test_demo_set_matches_the_brief() -> None:
         ("jira-product-discovery", "FREE"),
     ]
     assert cloud.username == "admin@example.com"
+    # A Cloud organization with two sites; no rate limit: the demo's upstreams do not fail.
+    org = demo["cloud-org"]
+    assert org.org_users is not None and org.org_users.count > 12 * 50 // 2
+    assert sorted({p.site for p in org.products}) == [
+        "acme-labs.atlassian.net",
+        "acme.atlassian.net",
+    ]
+    assert org.rate_limit == 0
     expiries = [p.expiry for inst in demo.values() for p in inst.products if p.expiry]
     assert any(T0 < e <= T0 + 30 * DAY for e in expiries)
     assert any(e > T0 + 90 * DAY for e in expiries)
