@@ -46,6 +46,7 @@ def json_response(
 
 
 Handler = Callable[[httpx.Request], httpx.Response]
+MakeConfig = Callable[..., Config]
 
 
 def pages(by_start: Mapping[int, Any]) -> Handler:

@@ -10,27 +10,14 @@ from prometheus_client import CollectorRegistry, generate_latest
 from exporter import metrics as m
 from exporter.serve.collector import LicenseCollector, ReloadStatus
 from exporter.sources import SOURCES, USER_SCANS
-from exporter.sources.model import ProductLicense, ProductUsers, Snapshot, UsersSnapshot
+from exporter.sources.model import ProductLicense, ProductUsers, UsersSnapshot
 from exporter.sources.users import ScanSettings
 from exporter.sync.poller import AppState
-from exporter.sync.userscans import UserScanState
 from tests.factories import Upstream, fixture, make_app
-from tests.sources.test_crowd import search, summaries
+from tests.sources.crowd_upstream import search, summaries
+from tests.states import CROWD_APP, NOW, state, users_state
 
 GOLDEN = Path(__file__).parent / "golden"
-CROWD_APP = {"crowd_application_id": 3, "crowd_application_type": "jira"}
-NOW = 1_750_000_000.0
-
-
-def state(
-    name: str = "app", type: str = "jira", *products: ProductLicense, **kw: object
-) -> AppState:
-    s = AppState(make_app(name, type, **(CROWD_APP if type == "crowd" else {})), 60.0, 30.0)
-    s.snapshot = Snapshot(products)
-    s.last_success, s.last_attempt, s.last_duration, s.up = NOW - 10, NOW - 10, 0.25, True
-    for key, value in kw.items():
-        setattr(s, key, value)
-    return s
 
 
 def registry(
@@ -132,14 +119,6 @@ def test_every_help_says_values_are_cached() -> None:
     for spec in m.USER_METRICS:
         assert "Cached from the last successful user scan" in spec.help
     assert "7 days" in m.SEATS_USED_APPROXIMATE.help
-
-
-def users_state(snapshot: UsersSnapshot | None, **kw: object) -> UserScanState:
-    users = UserScanState(3600.0, ScanSettings((("30d", 30 * 86400.0),)), snapshot=snapshot)
-    users.last_success, users.last_duration, users.up = NOW - 60, 12.5, True
-    for key, value in kw.items():
-        setattr(users, key, value)
-    return users
 
 
 def test_user_scan_metrics() -> None:

@@ -23,7 +23,7 @@ from exporter.serve.exposition import (
 )
 from exporter.sources.model import ProductLicense, ProductUsers, Snapshot, UsersSnapshot
 from exporter.sync.poller import AppState
-from tests.test_collector import NOW, state, users_state
+from tests.states import NOW, state, users_state
 
 TEXT = choose_encoder("")
 OPENMETRICS = choose_encoder(OM_TYPE)

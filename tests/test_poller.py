@@ -2,45 +2,14 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections import defaultdict
 from typing import Any
 
 from exporter.config.load import Application
 from exporter.sources.http import LinkClient
-from exporter.sources.model import ProductLicense, Snapshot, SourceError
+from exporter.sources.model import Snapshot, SourceError
 from exporter.sync.poller import Poller
 from tests.factories import app_dict, make_config
-
-
-class Clock:
-    def __init__(self, now: float = 1_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def snap(used: int) -> Snapshot:
-    return Snapshot((ProductLicense("jira-software", used, 500, 500 - used),))
-
-
-class FakeSource:
-    """Answers each sync of an application with the next scripted outcome (the last repeats)."""
-
-    def __init__(self, clock: Clock, **scripts: list[Snapshot | SourceError]) -> None:
-        self.clock = clock
-        self.scripts = scripts
-        self.calls: defaultdict[str, list[float]] = defaultdict(list)
-        self.duration = 0.0
-
-    async def fetch(self, client: LinkClient, app: Application) -> Snapshot:
-        self.calls[app.name].append(self.clock.now)
-        self.clock.now += self.duration
-        script = self.scripts[app.name]
-        outcome = script.pop(0) if len(script) > 1 else script[0]
-        if isinstance(outcome, SourceError):
-            raise outcome
-        return outcome
+from tests.fakes import Clock, FakeSource, snap
 
 
 def poller(clock: Clock, source: FakeSource, *apps: dict[str, Any], **global_: Any) -> Poller:

@@ -12,7 +12,7 @@ from exporter.sources.model import ProductUsers, SourceError, UsersSnapshot
 from exporter.sources.users import ScanSettings
 from exporter.sync.poller import Poller
 from tests.factories import app_dict, make_config
-from tests.test_poller import Clock, FakeSource, snap
+from tests.fakes import Clock, FakeSource, snap
 
 USERS = UsersSnapshot((ProductUsers("bitbucket", 10, 1, (("30d", 4),)),))
 

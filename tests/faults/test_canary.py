@@ -15,14 +15,13 @@ from exporter.serve.collector import LicenseCollector
 from exporter.serve.status_page import render_status_page
 from exporter.simulator import Fault
 from exporter.sync.runtime import Runtime
-from tests.faults.conftest import APPS, CANARY, Rig
-from tests.faults.test_upstream_faults import FAULTS
+from tests.faults.rig import APPS, CANARY, FAULTS, Rig
 
 
 async def test_canary_never_leaks(rig: Rig, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)  # every logger, every level, httpx and aiohttp included
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(LicenseCollector(lambda: rig.poller.states, clock=lambda: rig.clock[0]))
+    registry.register(LicenseCollector(lambda: rig.poller.states, clock=rig.clock))
     runtime = Runtime(rig.poller, None)
     outputs: list[str] = []
     faults: list[Fault | None] = [

@@ -10,7 +10,7 @@ import pytest
 from exporter.config.load import parse_config
 from exporter.simulator import Simulator, demo_instances
 from exporter.sync.poller import Poller
-from tests.faults.conftest import start_tls
+from tests.faults.rig import start_tls
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 
 from exporter.serve.collector import LicenseCollector
 from exporter.simulator import Fault
-from tests.faults.conftest import APPS, Rig
+from tests.faults.rig import APPS, FAULTS, Rig
 
 # Paths every sync of the type needs; a 404 there fails the sync.
 REQUIRED = {
@@ -23,30 +23,10 @@ REQUIRED = {
     "jira-cloud": "/rest/api/3/applicationrole",
 }
 
-FAULTS: list[tuple[str, Fault | None, str]] = [
-    ("timeout before headers", Fault("slow", seconds=3), "timeout"),
-    ("slow drip past the deadline", Fault("drip", seconds=0.2), "timeout"),
-    ("reset mid-body", Fault("reset"), "connection"),
-    ("401", Fault("unauthorized"), "http_401"),
-    ("401 CAPTCHA", Fault("unauthorized", captcha=True), "http_401"),
-    ("403", Fault("forbidden"), "http_403"),
-    ("429 Retry-After", Fault("status", status=429, retry_after="120"), "http_429"),
-    ("503 Retry-After", Fault("status", status=503, retry_after="90"), "http_5xx"),
-    ("500", Fault("status", status=500), "http_5xx"),
-    ("200 HTML login page", Fault("html"), "not_json"),
-    ("malformed JSON", Fault("malformed_json"), "not_json"),
-    ("missing fields", Fault("wrong_shape", variant="missing"), "invalid_response"),
-    ("strings for numbers", Fault("wrong_shape", variant="strings"), "invalid_response"),
-    ("negative counts", Fault("wrong_shape", variant="negative"), "invalid_response"),
-    ("huge numbers", Fault("wrong_shape", variant="huge_numbers"), "invalid_response"),
-    ("array for object", Fault("wrong_shape", variant="wrong_type"), "invalid_response"),
-    ("body over the cap", Fault("huge", size=2 * 2**20), "body_too_large"),
-]
-
 
 def registry(rig: Rig) -> CollectorRegistry:
     reg = CollectorRegistry(auto_describe=False)
-    reg.register(LicenseCollector(lambda: rig.poller.states, clock=lambda: rig.clock[0]))
+    reg.register(LicenseCollector(lambda: rig.poller.states, clock=rig.clock))
     return reg
 
 
@@ -77,7 +57,7 @@ async def test_fault_fails_the_sync_and_keeps_last_good_values(
 
     assert state.up is False
     assert dict(state.failures) == {reason: 1}, state.last_error
-    assert state.fresh_snapshot(rig.clock[0]) is not None
+    assert state.fresh_snapshot(rig.clock.now) is not None
     assert reg.get_sample_value("atlassian_license_sync_up", {"application": name}) == 0
     assert (
         reg.get_sample_value(
@@ -129,10 +109,10 @@ async def test_401_is_not_retried_within_the_interval(rig: Rig, type_: str) -> N
     after_first = rig.sim.count(name)
     assert after_first >= 1
     for _ in range(59):
-        rig.clock[0] += 1
+        rig.clock.now += 1
         await rig.poller.run_due()
     assert rig.sim.count(name) == after_first  # no request at all within the minute
-    rig.clock[0] += 1.5
+    rig.clock.now += 1.5
     await rig.poller.run_due()
     assert rig.sim.count(name) > after_first
     assert "CAPTCHA" in (rig.poller.states[name].last_error or "")
@@ -145,11 +125,11 @@ async def test_retry_after_is_honoured(rig: Rig, type_: str) -> None:
     await rig.poller.run_due()
     first = rig.sim.count(name)
     for _ in range(299 // 10):  # past the 1m interval and the backoff, not past Retry-After
-        rig.clock[0] += 10
+        rig.clock.now += 10
         await rig.poller.run_due()
     assert rig.sim.count(name) == first
     rig.sim.set_fault(name, None)
-    rig.clock[0] += 10
+    rig.clock.now += 10
     await rig.poller.run_due()
     assert rig.poller.states[name].up is True
 

@@ -9,7 +9,7 @@ from prometheus_client import CollectorRegistry
 
 from exporter.serve.collector import LicenseCollector
 from exporter.simulator import Fault
-from tests.faults.conftest import Rig
+from tests.faults.rig import Rig
 
 # (application, a path only its user scan reads)
 SCANS = [
@@ -29,19 +29,19 @@ async def test_a_failed_user_scan_leaves_sync_up_and_keeps_the_last_counts(
     assert users is not None and users.up is True and users.snapshot is not None
     counts = users.snapshot
     rig.sim.set_fault(name, Fault("status", status=429, retry_after="600", path=path))
-    rig.clock[0] += 3600 + 31  # the next scan is due (jitter is at most 30 s); so is the sync
+    rig.clock.now += 3600 + 31  # the next scan is due (jitter is at most 30 s); so is the sync
     caplog.clear()
     await rig.poller.run_due()
     assert state.up is True and users.up is False
     assert dict(state.failures) == {"http_429": 1}
-    assert users.snapshot == counts and users.fresh_snapshot(rig.clock[0], 3) == counts
+    assert users.snapshot == counts and users.fresh_snapshot(rig.clock.now, 3) == counts
     (record,) = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert record.getMessage().startswith(f"user scan failed application={name} url_path=")
     assert "reason=http_429" in record.getMessage()
     # Retry-After holds back the seat sync of the same server too.
-    assert state.next_due >= rig.clock[0] + 600 and users.next_due >= rig.clock[0] + 600
+    assert state.next_due >= rig.clock.now + 600 and users.next_due >= rig.clock.now + 600
     reg = CollectorRegistry(auto_describe=False)
-    reg.register(LicenseCollector(lambda: rig.poller.states, clock=lambda: rig.clock[0]))
+    reg.register(LicenseCollector(lambda: rig.poller.states, clock=rig.clock))
     assert reg.get_sample_value("atlassian_license_sync_up", {"application": name}) == 1
     assert reg.get_sample_value("atlassian_license_users_sync_up", {"application": name}) == 0
     failures = {"application": name, "reason": "http_429"}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from exporter.simulator.model import DAY
-
-from .conftest import ADMIN, Clock, MakeClient, SimClient, bitbucket_instance
+from tests.fakes import Clock
+from tests.simulator.instances import ADMIN, MakeClient, SimClient, bitbucket_instance
 
 LICENSE = "/bb-a/rest/api/1.0/admin/license"
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .conftest import ADMIN, Clock, MakeClient, SimClient, confluence_instance
+from tests.fakes import Clock
+from tests.simulator.instances import ADMIN, MakeClient, SimClient, confluence_instance
 
 LICENSE = "/conf-a/rest/license/1.0/license/"
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .conftest import ADMIN, Clock, SimClient
+from tests.fakes import Clock
+from tests.simulator.instances import ADMIN, SimClient
 
 COUNT = "/conf-a/rest/license/1.0/license/userCount"
 

@@ -9,8 +9,8 @@ import pytest
 from exporter.simulator import CrowdApp, Fault, SimInstance, SimUsers
 from exporter.simulator.demo import crowd_product
 from exporter.simulator.model import DAY
-
-from .conftest import ADMIN, T0, VIEWER, Clock, MakeClient, SimClient
+from tests.fakes import Clock
+from tests.simulator.instances import ADMIN, T0, VIEWER, MakeClient, SimClient
 
 BASE = "/crowd/rest/admin/1.0/licensing"
 

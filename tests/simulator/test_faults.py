@@ -11,8 +11,15 @@ import httpx
 import pytest
 
 from exporter.simulator import Fault, RecordedRequest, Simulator
-
-from .conftest import ADMIN, WRONG, Clock, MakeClient, SimClient, confluence_instance, jira_instance
+from tests.fakes import Clock
+from tests.simulator.instances import (
+    ADMIN,
+    WRONG,
+    MakeClient,
+    SimClient,
+    confluence_instance,
+    jira_instance,
+)
 
 ROLES = "/jira-a/rest/api/2/applicationrole"
 UPM = "/jira-a/rest/plugins/applications/1.0/installed/jira-software/license"

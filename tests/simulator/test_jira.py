@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .conftest import ADMIN, Clock, MakeClient, SimClient, jira_instance
+from tests.fakes import Clock
+from tests.simulator.instances import ADMIN, MakeClient, SimClient, jira_instance
 
 JSON = "application/json;charset=UTF-8"
 ROLES = "/jira-a/rest/api/2/applicationrole"

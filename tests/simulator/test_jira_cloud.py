@@ -9,8 +9,8 @@ import pytest
 
 from exporter.simulator import Fault, SimInstance, SimProduct
 from exporter.simulator.model import DAY
-
-from .conftest import Clock, MakeClient, SimClient
+from tests.fakes import Clock
+from tests.simulator.instances import MakeClient, SimClient
 
 API = "/site/rest/api/3"
 

@@ -9,8 +9,8 @@ import pytest
 
 from exporter.simulator import Fault, SimInstance, SimProduct, Simulator
 from exporter.simulator.model import DAY
-
-from .conftest import T0, Clock, jira_instance
+from tests.fakes import Clock
+from tests.simulator.instances import T0, jira_instance
 
 
 def test_used_seats_follow_sine_and_trend() -> None:

@@ -9,8 +9,14 @@ from collections import Counter
 
 from exporter.simulator import SimUsers
 from exporter.simulator.model import DAY
-
-from .conftest import ADMIN, T0, VIEWER, MakeClient, bitbucket_instance, confluence_instance
+from tests.simulator.instances import (
+    ADMIN,
+    T0,
+    VIEWER,
+    MakeClient,
+    bitbucket_instance,
+    confluence_instance,
+)
 
 POP = SimUsers(1000, seed=7, epoch=T0)
 

@@ -12,8 +12,8 @@ import yaml
 from openapi_schema_validator import OAS30ReadValidator, oas30_format_checker
 
 from exporter.simulator import demo_instances
+from tests.simulator.instances import T0, MakeClient, SimClient
 
-from .conftest import T0, MakeClient, SimClient
 from .test_jira_cloud import TOKEN, cloud_instance
 
 VENDOR = Path(__file__).parents[1] / "vendor"

@@ -3,46 +3,20 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import httpx
 import pytest
 
 from exporter.sources import crowd
 from exporter.sources.model import ProductLicense, ProductUsers, SourceError
 from exporter.sources.users import ScanSettings
-from tests.factories import Upstream, fixture, json_response, make_app
+from tests.factories import Upstream, fixture, make_app
+from tests.sources.crowd_upstream import BASE, upstream
 
-BASE = "/rest/admin/1.0/licensing/3"
 NOW = 1_750_000_000.0
 DAY = 86400.0
 
 
 def jira_app() -> Any:
     return make_app("jira-prod", "crowd", crowd_application_id=3, crowd_application_type="jira")
-
-
-def summaries(request: httpx.Request) -> httpx.Response:
-    jira_type = request.url.params.get("jiraType")
-    return json_response(fixture(f"crowd/summary_{jira_type}.json"))
-
-
-def search(request: httpx.Request) -> httpx.Response:
-    """Crowd's POST search: criteria in the body, paging in the query."""
-    assert request.method == "POST"
-    criteria = json.loads(request.content)
-    start = request.url.params["start"]
-    if criteria == {"jiraType": "jira-software"}:
-        return json_response(fixture(f"crowd/licensed-users_jira-software_{start}.json"))
-    return json_response(fixture("crowd/licensed-users_empty.json"))
-
-
-def upstream() -> Upstream:
-    return Upstream(
-        {
-            f"{BASE}/jira-types": fixture("crowd/jira-types.json"),
-            f"{BASE}/summary": summaries,
-            f"{BASE}/licensed-users/search": search,
-        }
-    )
 
 
 async def test_a_jira_application_has_one_product_per_jira_type() -> None:

@@ -1,0 +1,43 @@
+"""Fixtures every layer of the suite shares: an injectable clock, a configuration factory and
+the upstream fake with its recorded fixtures.
+
+The objects behind them live in importable helper modules (tests/fakes.py, tests/factories.py),
+so a test module imports helpers, never another test module or a conftest (tests/test_layout.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import pytest
+
+from tests import factories
+from tests.factories import MakeConfig
+from tests.fakes import Clock
+
+MakeUpstream = Callable[[Mapping[str, Any]], factories.Upstream]
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """Starts at 2026-01-01T00:00:00Z and moves only when the test moves it."""
+    return Clock()
+
+
+@pytest.fixture
+def config_factory() -> MakeConfig:
+    """`config_factory(app_dict(...), ..., sync_interval="1m")`: a validated Config."""
+    return factories.make_config
+
+
+@pytest.fixture
+def upstream_factory() -> MakeUpstream:
+    """`upstream_factory({path: body | response | handler})`: an Upstream MockTransport."""
+    return factories.Upstream
+
+
+@pytest.fixture
+def load_fixture() -> Callable[[str], Any]:
+    """`load_fixture("jira/applicationrole.json")`: a recorded, documented upstream body."""
+    return factories.fixture
