@@ -63,3 +63,22 @@ def bitbucket_instance(
 
 SimClient = tuple[Simulator, TestClient[web.Request, web.Application]]
 MakeClient = Callable[..., Awaitable[SimClient]]
+
+
+# Jira Cloud: an email address and an API token, and a site-admin-less viewer.
+CLOUD_TOKEN = basic("admin@example.com", "api-token")
+CLOUD_VIEWER = basic("viewer@example.com", "viewer")
+
+
+def cloud_instance() -> SimInstance:
+    return SimInstance(
+        "site",
+        "jira-cloud",
+        [
+            SimProduct("jira-software", 100, 70, trend_per_day=1.0),
+            SimProduct("jira-product-discovery", None, 5, plan="FREE"),
+        ],
+        username="admin@example.com",
+        password="api-token",
+        viewer_username="viewer@example.com",
+    )

@@ -2,40 +2,18 @@
 
 from __future__ import annotations
 
-import base64
 import time
 
 import pytest
 
-from exporter.simulator import Fault, SimInstance, SimProduct
+from exporter.simulator import Fault
 from exporter.simulator.model import DAY
 from tests.fakes import Clock
-from tests.simulator.instances import MakeClient, SimClient
+from tests.simulator.instances import CLOUD_TOKEN as TOKEN
+from tests.simulator.instances import CLOUD_VIEWER as VIEWER
+from tests.simulator.instances import MakeClient, SimClient, cloud_instance
 
 API = "/site/rest/api/3"
-
-
-def basic(user: str, password: str) -> dict[str, str]:
-    token = base64.b64encode(f"{user}:{password}".encode()).decode()
-    return {"Authorization": f"Basic {token}"}
-
-
-TOKEN = basic("admin@example.com", "api-token")
-VIEWER = basic("viewer@example.com", "viewer")
-
-
-def cloud_instance() -> SimInstance:
-    return SimInstance(
-        "site",
-        "jira-cloud",
-        [
-            SimProduct("jira-software", 100, 70, trend_per_day=1.0),
-            SimProduct("jira-product-discovery", None, 5, plan="FREE"),
-        ],
-        username="admin@example.com",
-        password="api-token",
-        viewer_username="viewer@example.com",
-    )
 
 
 @pytest.fixture
