@@ -3,20 +3,44 @@ the upstream fake with its recorded fixtures.
 
 The objects behind them live in importable helper modules (tests/fakes.py, tests/factories.py),
 so a test module imports helpers, never another test module or a conftest (tests/test_layout.py).
+The hooks keep the `integration` marker honest (tests/layers.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import pytest
 
-from tests import factories
+from tests import factories, layers
 from tests.factories import MakeConfig
 from tests.fakes import Clock
 
 MakeUpstream = Callable[[Mapping[str, Any]], factories.Upstream]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    layers.WATCH.install()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    layers.WATCH.uninstall()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
+    layers.WATCH.clear()  # what this test's fixtures start counts as the test's
+    return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    result = yield
+    problem = layers.unmarked_start(item)
+    if problem:
+        pytest.fail(problem, pytrace=False)
+    return result
 
 
 @pytest.fixture

@@ -45,6 +45,7 @@ async def test_canary_never_leaks(rig: Rig, caplog: pytest.LogCaptureFixture) ->
         assert CANARY not in text
 
 
+@pytest.mark.integration
 def test_config_check_never_prints_secrets(tmp_path: Path) -> None:
     secret = tmp_path / "pw"
     secret.write_text(f"{CANARY}-from-file")

@@ -12,6 +12,8 @@ from exporter.simulator import Simulator, demo_instances
 from exporter.sync.poller import Poller
 from tests.faults.rig import start_tls
 
+pytestmark = pytest.mark.integration  # the certificate is made by openssl (tests/certs.py)
+
 
 @pytest.mark.parametrize(
     ("tls_config", "up", "reason"),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import time
 import tracemalloc
 from collections import Counter
 
@@ -60,13 +59,13 @@ def test_the_licensed_list_is_the_licensed_subset_in_order() -> None:
 def test_a_page_of_100000_users_costs_one_page() -> None:
     big = SimUsers(100_000, seed=1, epoch=T0)
     tracemalloc.start()
-    started = time.perf_counter()
     page = list(big.licensed(85_000, 86_000, T0))
-    elapsed = time.perf_counter() - started
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert len(page) == 1000 and big.licensed_count == 86_000
-    assert elapsed < 1.0 and peak < 2 * 2**20
+    assert (
+        peak < 2 * 2**20
+    )  # one page's users, not the 85,000 before it (bench/users.py times scans)
 
 
 async def test_bitbucket_lists_licensed_users_and_every_user_with_capped_pages(
