@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from exporter.config.load import TLSConfig
+from exporter.sources.http import SSLContexts
 from tests import factories, layers
 from tests.factories import MakeConfig
 from tests.fakes import Clock
@@ -65,3 +67,13 @@ def upstream_factory() -> MakeUpstream:
 def load_fixture() -> Callable[[str], Any]:
     """`load_fixture("jira/applicationrole.json")`: a recorded, documented upstream body."""
     return factories.fixture
+
+
+@pytest.fixture(scope="session")
+def ssl_contexts() -> SSLContexts:
+    """One SSLContexts for the session: each context loads the CA bundle (~25 ms), so a Poller
+    per test building its own is most of a fast test's time. A context holds no loop state."""
+    contexts = SSLContexts()
+    # Built now, not empty: Poller takes `contexts or SSLContexts()`, and an empty one is falsy.
+    contexts.get(TLSConfig())
+    return contexts

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from exporter.simulator import Simulator
+from exporter.sources.http import SSLContexts
 from tests import certs
 from tests.factories import MakeConfig
 from tests.fakes import Clock
@@ -15,7 +16,9 @@ from tests.faults.rig import CROWD_KEYS, Rig, canary_instances, link
 
 
 @pytest.fixture
-async def rig(tmp_path: Path, clock: Clock, config_factory: MakeConfig) -> AsyncIterator[Rig]:
+async def rig(
+    tmp_path: Path, clock: Clock, config_factory: MakeConfig, ssl_contexts: SSLContexts
+) -> AsyncIterator[Rig]:
     instances = canary_instances()
     sim = Simulator(instances)
     await sim.start()
@@ -27,7 +30,7 @@ async def rig(tmp_path: Path, clock: Clock, config_factory: MakeConfig) -> Async
     # A deadline well past a loopback sync, well short of the slow and drip faults (tests/faults/
     # rig.py): a timeout fault costs a fraction of a second, not a second.
     config = config_factory(*apps, sync_interval="1m", timeout="300ms", body_size_limit="1MiB")
-    rig = Rig(sim, config, clock)
+    rig = Rig(sim, config, clock, ssl_contexts)
     yield rig
     await rig.poller.close()
     await sim.stop()

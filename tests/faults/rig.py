@@ -14,6 +14,7 @@ from aiohttp import web
 
 from exporter.config.load import Config
 from exporter.simulator import Fault, SimInstance, Simulator, demo_instances
+from exporter.sources.http import SSLContexts
 from exporter.sync.poller import Poller
 from tests.fakes import Clock
 
@@ -59,10 +60,12 @@ def link(sim: Simulator, instance: SimInstance, secret_dir: Path) -> dict[str, A
 class Rig:
     """A simulator, a poller of every application in it, and the clock the poller reads."""
 
-    def __init__(self, sim: Simulator, config: Config, clock: Clock) -> None:
+    def __init__(
+        self, sim: Simulator, config: Config, clock: Clock, contexts: SSLContexts | None = None
+    ) -> None:
         self.sim = sim
         self.clock = clock
-        self.poller = Poller(config, clock=clock)
+        self.poller = Poller(config, clock=clock, contexts=contexts)
 
     async def sync(self, name: str) -> None:
         await self.poller.sync(name)
