@@ -72,7 +72,7 @@ class Rig:
 
 
 FAULTS: list[tuple[str, Fault | None, str]] = [
-    ("timeout before headers", Fault("slow", seconds=3), "timeout"),
+    ("timeout before headers", Fault("slow", seconds=0.6), "timeout"),  # twice the deadline
     ("slow drip past the deadline", Fault("drip", seconds=0.2), "timeout"),
     ("reset mid-body", Fault("reset"), "connection"),
     ("401", Fault("unauthorized"), "http_401"),
