@@ -23,16 +23,19 @@ MakeUpstream = Callable[[Mapping[str, Any]], factories.Upstream]
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    layers.WATCH.install()
+    watch = layers.SpawnWatch()
+    watch.install()
+    config.stash[layers.WATCH] = watch
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    layers.WATCH.uninstall()
+    if layers.WATCH in config.stash:
+        config.stash[layers.WATCH].uninstall()
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
-    layers.WATCH.clear()  # what this test's fixtures start counts as the test's
+    item.config.stash[layers.WATCH].clear()  # what its fixtures start counts as the test's
     return (yield)
 
 

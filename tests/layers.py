@@ -40,7 +40,8 @@ class SpawnWatch:
         subprocess.Popen.__init__ = self._original  # type: ignore[method-assign]
 
 
-WATCH = SpawnWatch()
+# Where the session's watch lives (config.stash): made in pytest_configure, not at import.
+WATCH = pytest.StashKey[SpawnWatch]()
 
 
 def is_integration(item: pytest.Item) -> bool:
@@ -49,9 +50,10 @@ def is_integration(item: pytest.Item) -> bool:
 
 def unmarked_start(item: pytest.Item) -> str | None:
     """Why `item` fails its layer: it started a process since the last clear() but is unmarked."""
-    if not WATCH.commands or is_integration(item):
+    commands = item.config.stash[WATCH].commands
+    if not commands or is_integration(item):
         return None
     return (
-        f"{item.nodeid} starts a process ({'; '.join(WATCH.commands)}) but is not marked "
+        f"{item.nodeid} starts a process ({'; '.join(commands)}) but is not marked "
         f"{MARKER}: add pytest.mark.{MARKER} (see tests/layers.py)"
     )
