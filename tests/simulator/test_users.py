@@ -63,9 +63,8 @@ def test_a_page_of_100000_users_costs_one_page() -> None:
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert len(page) == 1000 and big.licensed_count == 86_000
-    assert (
-        peak < 2 * 2**20
-    )  # one page's users, not the 85,000 before it (bench/users.py times scans)
+    # One page's users in memory, not the 85,000 before it (bench/users.py times the scans).
+    assert peak < 2 * 2**20
 
 
 async def test_bitbucket_lists_licensed_users_and_every_user_with_capped_pages(
