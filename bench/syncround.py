@@ -26,7 +26,8 @@ from bench.baselines import aiohttp_bound, lower_bound, sequential
 from bench.measure import Cost, Meter, median_cost
 from bench.procs import HOST
 from bench.workload import App, config_dict, sample
-from exporter.config.load import TLSConfig, parse_config
+from exporter.config.load import parse_config
+from exporter.config.models import TLSConfig
 from exporter.sources.http import SSLContexts
 from exporter.sync.poller import AppState, Poller
 

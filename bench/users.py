@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from exporter.config.load import Config, parse_config
+from exporter.config.users import ScanSettings
 from exporter.sources import USER_SCANS
 from exporter.sources.http import LinkClient, SSLContexts, build_client
-from exporter.sources.users import ScanSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 GOAL_SECONDS = 120.0

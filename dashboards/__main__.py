@@ -1,5 +1,6 @@
-"""`python -m dashboards [--check]`: render or verify dashboards/generated/ and the
-PrometheusRule in deploy/kubernetes/."""
+"""`python -m dashboards [--check]`: render or verify dashboards/generated/ (provisioning form
+and rules), dashboards/export/ (the dashboards' grafana.com export form) and the PrometheusRule
+in deploy/kubernetes/."""
 
 from __future__ import annotations
 
@@ -7,7 +8,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from .render import GENERATED_DIR, KUBERNETES_DIR, outdated, render_kubernetes, write_all
+from .render import (
+    EXPORT_DIR,
+    GENERATED_DIR,
+    KUBERNETES_DIR,
+    outdated,
+    render_exports,
+    render_kubernetes,
+    write_all,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,14 +35,25 @@ def main(argv: list[str] | None = None) -> int:
         default=KUBERNETES_DIR,
         help="where the PrometheusRule goes (default: %(default)s)",
     )
+    parser.add_argument(
+        "--export-dir",
+        type=Path,
+        default=EXPORT_DIR,
+        help="where the dashboards' export form goes (default: %(default)s)",
+    )
     args = parser.parse_args(argv)
-    kubernetes = render_kubernetes()
+    others = [(args.export_dir, render_exports()), (args.kubernetes_dir, render_kubernetes())]
     if args.check:
-        stale = outdated(args.dir) + outdated(args.kubernetes_dir, kubernetes)
+        stale = outdated(args.dir)
+        for directory, files in others:
+            stale += outdated(directory, files)
         for path in stale:
             print(f"{path} is out of date; run `python -m dashboards`", file=sys.stderr)
         return 1 if stale else 0
-    for path in write_all(args.dir) + write_all(args.kubernetes_dir, kubernetes):
+    written = write_all(args.dir)
+    for directory, files in others:
+        written += write_all(directory, files)
+    for path in written:
         print(f"wrote {path}")
     return 0
 

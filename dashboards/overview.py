@@ -31,8 +31,8 @@ TITLE: Final = "Atlassian license overview"
 FILE: Final = "license-overview.json"
 # Carries the data source and time range so the drill-down shows the same data.
 APP_LINK: Final = (
-    f"/d/{config.APPLICATION_UID}?var-datasource=${{datasource}}"
-    "&var-application=APPLICATION&${__url_time_range}"
+    f"/d/{config.APPLICATION_UID}?{p.DATASOURCE_URL_PARAM}"
+    "var-application=APPLICATION&${__url_time_range}"
 )
 ROW_LINK: Final = APP_LINK.replace("APPLICATION", "${__data.fields.application}")
 FIELD_LINK: Final = APP_LINK.replace("APPLICATION", "${__field.labels.application}")

@@ -6,6 +6,7 @@ variable, thresholds are explicit JSON steps, and units and NaN mappings are con
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, Final
 
 from grafanalib import core as g
@@ -15,6 +16,9 @@ from . import config
 JsonDict = dict[str, Any]
 
 DATASOURCE: Final[JsonDict] = {"type": "prometheus", "uid": "${datasource}"}
+# How a link hands the chosen data source to the dashboard it opens (dashboards/export.py drops
+# it: an imported dashboard is bound to one data source and has no such variable).
+DATASOURCE_URL_PARAM: Final = "var-datasource=${datasource}&"
 GREEN: Final = "green"
 ORANGE: Final = "orange"
 RED: Final = "red"
@@ -237,6 +241,13 @@ def table(
         ],
         maxDataPoints=None,
     )
+
+
+def iter_panels(dashboard: JsonDict) -> Iterator[JsonDict]:
+    """All panels of a dashboard's JSON, including those nested in (collapsed) rows."""
+    for panel in dashboard.get("panels", []):
+        yield panel
+        yield from panel.get("panels", [])
 
 
 def datasource_variable() -> g.Template:

@@ -8,10 +8,10 @@ Grafana template variables with concrete values so an expression can be sent to 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from typing import Any, Final
+from typing import Final
 
 from . import config, render, rules
+from .panels import iter_panels
 
 # Values for Grafana's built-in variables when an expression is run outside Grafana.
 BUILTIN_DEFAULTS: Final = {
@@ -33,13 +33,6 @@ _KEYWORDS: Final = frozenset(
     {"and", "or", "unless", "bool", "offset", "by", "without", "on", "ignoring", "NaN", "Inf"}
     | {"group_left", "group_right", "nan", "inf", "atan2"}
 )
-
-
-def iter_panels(dashboard: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """All panels of a dashboard's JSON, including those nested in (collapsed) rows."""
-    for panel in dashboard.get("panels", []):
-        yield panel
-        yield from panel.get("panels", [])
 
 
 def dashboard_expressions() -> list[tuple[str, str]]:

@@ -72,6 +72,14 @@ DESCRIPTIONS: Final[dict[str, str]] = {
     "numeric id of the application whose license usage is read.",
     "applications[].crowd_application_type": "Type `crowd` only, and required there: what "
     "that application is.",
+    "global.user_scans": "Whether user scans run (types with user scans only). A scan reads every "
+    "licensed user with more privileges than seat counts need; switched off, no scan request is "
+    "made and no scan series is exported.",
+    "global.user_scans.enabled": "`false` switches user scans off for every application that "
+    "does not switch them on itself.",
+    "applications[].user_scans": "Overrides `global.user_scans`; types with user scans only.",
+    "applications[].user_scans.enabled": "`false` switches this application's user scans off, "
+    "`true` on, whatever `global.user_scans.enabled` says.",
     "applications[].users_sync_interval": "Overrides `global.users_sync_interval`; types with "
     "user scans only (`crowd`, `bitbucket`, `confluence`).",
     "applications[].inactive_periods": "Overrides `global.inactive_periods`; types with user "

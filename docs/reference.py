@@ -16,10 +16,12 @@ from pydantic import BaseModel, SecretStr, TypeAdapter
 from pydantic.fields import FieldInfo
 
 from exporter import metrics
+from exporter.apptypes import TYPES
 from exporter.cli import build_parser
 from exporter.config import durations
 from exporter.config import users as userconfig
 from exporter.config.load import Config
+from exporter.config.models import ApplicationBase
 
 from .descriptions import DESCRIPTIONS
 
@@ -34,6 +36,9 @@ NAMED_TYPES: Final[list[tuple[Any, str]]] = [
     (userconfig.Period, "duration"),
     (userconfig.Periods, "list of durations"),
 ]
+
+
+_COMMON: Final = frozenset(ApplicationBase.model_fields)
 
 
 class Key(typing.NamedTuple):
@@ -71,7 +76,9 @@ def _type_name(hint: Any) -> str:
         return "one of " + ", ".join(f"`{v}`" for v in get_args(hint))
     if get_origin(hint) is list:
         inner = get_args(hint)[0]
-        return "list of applications" if _model_of(inner) else f"list of {_type_name(inner)}"
+        if _model_of(inner) or get_origin(inner) is typing.Annotated:  # the type union
+            return "list of applications"
+        return f"list of {_type_name(inner)}"
     if _model_of(hint):
         return "mapping"
     names = {SecretStr: "secret", Path: "file path", bool: "boolean", int: "integer", str: "string"}
@@ -109,19 +116,42 @@ def _default(hint: Any, field: FieldInfo) -> str:
     return f"`{dumped}`"
 
 
-def keys(model: type[BaseModel] = Config, prefix: str = "") -> Iterator[Key]:
-    """Every key of the configuration file, depth first, in the models' field order."""
+def _fields(model: type[BaseModel]) -> Iterator[tuple[str, Any, FieldInfo]]:
     hints = get_type_hints(model, include_extras=True)
     for name, field in model.model_fields.items():
+        yield name, hints[name], field
+
+
+def _application_fields() -> Iterator[tuple[str, Any, FieldInfo]]:
+    """The keys of every type's model (exporter.apptypes), each once, in registry order; `type`
+    takes every registered name, and a key only some types require is marked so."""
+    seen: dict[str, tuple[Any, FieldInfo]] = {}
+    for entry in TYPES.values():
+        for name, hint, field in _fields(entry.model):
+            seen.setdefault(name, (hint, field))
+    for name, (hint, field) in seen.items():
+        if name == "type":
+            hint = Literal[tuple(TYPES)]
+        yield name, hint, field
+
+
+def keys(model: type[BaseModel] = Config, prefix: str = "") -> Iterator[Key]:
+    """Every key of the configuration file, depth first, in the models' field order."""
+    fields = _application_fields() if prefix == "applications[]." else _fields(model)
+    for name, hint, field in fields:
         key = field.alias or name
         path = f"{prefix}{key}"
-        hint = hints[name]
-        description = field.description or DESCRIPTIONS.get(path, "")
-        yield Key(path, _type_name(hint) + _bounds(field), _default(hint, field), description)
+        description = DESCRIPTIONS.get(path) or field.description or ""
+        default = _default(hint, field)
+        if default == "required" and prefix == "applications[]." and name not in _COMMON:
+            default = "required for " + ", ".join(
+                f"`{t}`" for t, e in TYPES.items() if name in e.model.model_fields
+            )
+        yield Key(path, _type_name(hint) + _bounds(field), default, description)
         nested = _model_of(hint)
-        if nested is not None:
-            is_list = get_origin(_strip_optional(hint)[0]) is list
-            yield from keys(nested, f"{path}[]." if is_list else f"{path}.")
+        if nested is not None or name == "applications":
+            is_list = get_origin(_strip_optional(hint)[0]) is list or name == "applications"
+            yield from keys(nested or ApplicationBase, f"{path}[]." if is_list else f"{path}.")
 
 
 def _cell(text: str) -> str:

@@ -15,10 +15,11 @@ from prometheus_client import CollectorRegistry
 
 from exporter import __version__
 from exporter.config.load import ConfigError, load_config
+from exporter.config.targets import resolve
 from exporter.config.webconfig import load_web_config, server_ssl_context
 from exporter.logs import LEVELS, setup_logging
 from exporter.serve.collector import LicenseCollector
-from exporter.serve.exposition import IncrementalRenderer
+from exporter.serve.exposition import IncrementalRenderer, LayoutError, check_layout
 from exporter.serve.web import make_app, serve
 from exporter.sync.poller import Poller
 from exporter.sync.runtime import Runtime
@@ -112,9 +113,11 @@ async def run(args: argparse.Namespace) -> int:
     else:
         config_path = args.config_file
         config = load_config(config_path)
-    poller = Poller(select(config, args.shard))
+    poller = Poller(select(resolve(config), args.shard))
     runtime = Runtime(poller, config_path, lifecycle=args.lifecycle, shard=args.shard)
-    collector = LicenseCollector(lambda: poller.states, reload_status=lambda: runtime.reload_status)
+    collector = LicenseCollector(
+        lambda: poller.states, poller.clock, reload_status=lambda: runtime.reload_status
+    )
     registry = CollectorRegistry(auto_describe=False)
     registry.register(collector)  # alone: IncrementalRenderer renders exactly this registry
     host, port = args.listen
@@ -181,6 +184,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
         print(f"{args.config_file}: configuration OK, {len(config.applications)} application(s)")
         return 0
+    try:
+        check_layout()
+    except LayoutError as exc:
+        print(
+            f"cannot start: the installed prometheus_client lays out /metrics in a way this "
+            f"exporter does not know ({exc}); install the version pyproject.toml names",
+            file=sys.stderr,
+        )
+        return 1
     try:
         return asyncio.run(run(args))
     except ConfigError as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from exporter.apptypes import TYPES
 from exporter.config.load import Config, parse_config
 from exporter.simulator import SimInstance, Simulator, demo_instances
 
@@ -25,7 +26,7 @@ def _applications(simulator: Simulator, instance: SimInstance) -> list[dict[str,
         "basic_auth": {"username": instance.username, "password": instance.password},
     }
     if instance.type != "crowd":
-        return [{"name": instance.name, "type": instance.type, "link": link}]
+        return [{"name": instance.name, "type": _type_for(instance), "link": link}]
     return [
         {
             "name": app.name,
@@ -36,6 +37,11 @@ def _applications(simulator: Simulator, instance: SimInstance) -> list[dict[str,
         }
         for app in instance.crowd_apps
     ]
+
+
+def _type_for(instance: SimInstance) -> str:
+    """The application type that reads the API this simulator instance speaks."""
+    return next(name for name, entry in TYPES.items() if entry.simulator == instance.type)
 
 
 def demo_config(simulator: Simulator, instances: list[str] | None = None) -> Config:

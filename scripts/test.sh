@@ -5,14 +5,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# amtool, chromium and systemd-analyze check the deployment files and the status page.
-needed="promtool prometheus openssl amtool chromium systemd-analyze"
+# amtool, chromium and systemd-analyze check the deployment files and the status page; jq runs
+# the README's SBOM comparison.
+needed="promtool prometheus openssl amtool chromium systemd-analyze jq"
 if ! (for tool in $needed; do command -v "$tool" >/dev/null || exit 1; done); then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends prometheus openssl \
-    prometheus-alertmanager chromium systemd >/dev/null
+    prometheus-alertmanager chromium systemd jq >/dev/null
 fi
 
 python3 -m venv .venv

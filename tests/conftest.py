@@ -1,7 +1,7 @@
 """Fixtures every layer of the suite shares: an injectable clock, a configuration factory and
 the upstream fake with its recorded fixtures.
 
-The objects behind them live in importable helper modules (tests/fakes.py, tests/factories.py),
+The objects behind them live in importable helper modules (tests/factories.py, tests/fakes.py),
 so a test module imports helpers, never another test module or a conftest (tests/test_layout.py).
 The hooks keep the `integration` marker honest (tests/layers.py).
 """
@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from exporter.config.load import TLSConfig
+from exporter.config.models import TLSConfig
 from exporter.sources.http import SSLContexts
 from tests import factories, layers
-from tests.factories import MakeConfig
-from tests.fakes import Clock
+from tests.factories import FakeClock, MakeConfig
+from tests.fakes import T0
 
 MakeUpstream = Callable[[Mapping[str, Any]], factories.Upstream]
 
@@ -49,9 +49,9 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
 
 
 @pytest.fixture
-def clock() -> Clock:
+def clock() -> FakeClock:
     """Starts at 2026-01-01T00:00:00Z and moves only when the test moves it."""
-    return Clock()
+    return FakeClock(T0)
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -9,7 +10,10 @@ from typing import Any
 
 import httpx
 
+from exporter.apptypes import TYPES, AppType
+from exporter.apptypes.base import Fetch, Scan
 from exporter.config.load import Application, Config, parse_config
+from exporter.config.targets import Target, Targets, resolve
 from exporter.sources.http import LinkClient, auth_for
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -35,6 +39,49 @@ def make_config(*apps: dict[str, Any], **global_: Any) -> Config:
 
 def make_app(name: str = "app", type: str = "jira", **extra: Any) -> Application:
     return make_config(app_dict(name, type, **extra)).applications[0]
+
+
+def make_targets(*apps: dict[str, Any], **global_: Any) -> Targets:
+    return resolve(make_config(*apps, **global_))
+
+
+def make_target(name: str = "app", type: str = "jira", **extra: Any) -> Target:
+    return make_targets(app_dict(name, type, **extra)).targets[0]
+
+
+def types_with(
+    fetch: Mapping[str, Fetch[Any]] | None = None,
+    scan: Mapping[str, Scan[Any] | None] | None = None,
+) -> dict[str, AppType[Any]]:
+    """The registry with some types' source or user scan replaced by a fake."""
+    fetch, scan = fetch or {}, scan or {}
+    return {
+        name: dataclasses.replace(
+            entry, fetch=fetch.get(name, entry.fetch), scan=scan.get(name, entry.scan)
+        )
+        for name, entry in TYPES.items()
+    }
+
+
+class FakeClock:
+    """Wall and monotonic time as one number moved by hand; `wall_offset` steps the wall clock
+    alone, as NTP or an operator would. Also callable, for the simulator's `clock=`."""
+
+    def __init__(self, now: float = 1_000_000.0) -> None:
+        self.now = now
+        self.wall_offset = 0.0
+
+    def __call__(self) -> float:
+        return self.time()
+
+    def time(self) -> float:
+        return self.now + self.wall_offset
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
 
 
 def json_response(

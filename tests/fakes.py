@@ -1,30 +1,18 @@
-"""Hand-driven stand-ins for the exporter's collaborators: a clock and a scripted license source.
+"""A scripted license source for the poller tests (the hand-moved clock is factories.FakeClock).
 
-Importable helpers behind the root conftest's fixtures (test modules never import each other).
+Importable helpers, so test modules never import each other.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 
-from exporter.config.load import Application
+from exporter.config.models import ApplicationBase as Application
 from exporter.sources.http import LinkClient
 from exporter.sources.model import ProductLicense, Snapshot, SourceError
+from tests.factories import FakeClock
 
-T0 = 1_767_225_600.0  # 2026-01-01T00:00:00Z
-
-
-class Clock:
-    """A clock that moves only when a test moves it; pass it wherever a `clock=` is injected."""
-
-    def __init__(self, now: float = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+T0 = 1_767_225_600.0  # 2026-01-01T00:00:00Z, where the root conftest's clock starts
 
 
 def snap(used: int) -> Snapshot:
@@ -34,7 +22,7 @@ def snap(used: int) -> Snapshot:
 class FakeSource:
     """Answers each sync of an application with the next scripted outcome (the last repeats)."""
 
-    def __init__(self, clock: Clock, **scripts: list[Snapshot | SourceError]) -> None:
+    def __init__(self, clock: FakeClock, **scripts: list[Snapshot | SourceError]) -> None:
         self.clock = clock
         self.scripts = scripts
         self.calls: defaultdict[str, list[float]] = defaultdict(list)

@@ -1,34 +1,49 @@
-"""Exporter state built by hand: one application's sync state and user-scan state at NOW.
+"""Exporter state built by hand: one application's sync and user-scan schedules at NOW.
 
 Shared by the collector and exposition tests.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+
 from exporter.sources.model import ProductLicense, Snapshot, UsersSnapshot
-from exporter.sources.users import ScanSettings
+from exporter.sync.clock import Instant
 from exporter.sync.poller import AppState
-from exporter.sync.userscans import UserScanState
-from tests.factories import make_app
+from exporter.sync.schedule import Schedule
+from tests.factories import make_target
 
 CROWD_APP = {"crowd_application_id": 3, "crowd_application_type": "jira"}
 NOW = 1_750_000_000.0
 
 
+def at(seconds: float) -> Instant:
+    """A moment of the test clock, on which wall and monotonic time agree."""
+    return Instant(seconds, seconds)
+
+
 def state(
-    name: str = "app", type: str = "jira", *products: ProductLicense, **kw: object
+    name: str = "app",
+    type: str = "jira",
+    *products: ProductLicense,
+    users: Schedule[UsersSnapshot] | None = None,
+    failures: Counter[str] | None = None,
+    last_success: float = NOW - 10,
+    up: bool = True,
 ) -> AppState:
-    s = AppState(make_app(name, type, **(CROWD_APP if type == "crowd" else {})), 60.0, 30.0)
-    s.snapshot = Snapshot(products)
-    s.last_success, s.last_attempt, s.last_duration, s.up = NOW - 10, NOW - 10, 0.25, True
-    for key, value in kw.items():
-        setattr(s, key, value)
-    return s
+    target = make_target(name, type, sync_interval="1m", **(CROWD_APP if type == "crowd" else {}))
+    sync = Schedule[Snapshot](60.0, snapshot=Snapshot(products), up=up)
+    sync.last_success, sync.last_attempt, sync.last_duration = at(last_success), at(NOW - 10), 0.25
+    return AppState(target, sync, users, failures if failures is not None else Counter())
 
 
-def users_state(snapshot: UsersSnapshot | None, **kw: object) -> UserScanState:
-    users = UserScanState(3600.0, ScanSettings((("30d", 30 * 86400.0),)), snapshot=snapshot)
-    users.last_success, users.last_duration, users.up = NOW - 60, 12.5, True
-    for key, value in kw.items():
-        setattr(users, key, value)
+def users_state(
+    snapshot: UsersSnapshot | None,
+    *,
+    up: bool = True,
+    last_success: float = NOW - 60,
+    interval: float = 3600.0,
+) -> Schedule[UsersSnapshot]:
+    users = Schedule[UsersSnapshot](interval, snapshot=snapshot, up=up)
+    users.last_success, users.last_duration = at(last_success), 12.5
     return users

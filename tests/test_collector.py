@@ -8,14 +8,15 @@ import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
 from exporter import metrics as m
+from exporter.apptypes import TYPES
+from exporter.config.users import ScanSettings
 from exporter.serve.collector import LicenseCollector, ReloadStatus
-from exporter.sources import SOURCES, USER_SCANS
-from exporter.sources.model import ProductLicense, ProductUsers, UsersSnapshot
-from exporter.sources.users import ScanSettings
+from exporter.sources.model import ProductLicense, ProductUsers, Snapshot, UsersSnapshot
 from exporter.sync.poller import AppState
-from tests.factories import Upstream, fixture, make_app
+from exporter.sync.schedule import Schedule
+from tests.factories import FakeClock, Upstream, fixture, make_app, make_target
 from tests.sources.crowd_upstream import search, summaries
-from tests.states import CROWD_APP, NOW, state, users_state
+from tests.states import CROWD_APP, NOW, at, state, users_state
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -24,10 +25,10 @@ def registry(
     *states: AppState, now: float = NOW, reload: ReloadStatus | None = None
 ) -> CollectorRegistry:
     reg = CollectorRegistry(auto_describe=False)
-    by_name = {s.app.name: s for s in states}
+    by_name = {s.name: s for s in states}
     reg.register(
         LicenseCollector(
-            lambda: by_name, clock=lambda: now, reload_status=(lambda: reload) if reload else None
+            lambda: by_name, FakeClock(now), reload_status=(lambda: reload) if reload else None
         )
     )
     return reg
@@ -93,7 +94,7 @@ def test_stale_values_are_dropped_but_sync_health_stays() -> None:
         is None
     )
     assert reg.get_sample_value(m.SYNC_LAST_SUCCESS.name, {"application": "a"}) == NOW - 181
-    s.last_success = NOW - 180
+    s.sync.last_success = at(NOW - 180)
     assert (
         reg.get_sample_value(m.SEATS_USED.name, {"application": "a", "product": "jira-software"})
         == 1
@@ -101,7 +102,7 @@ def test_stale_values_are_dropped_but_sync_health_stays() -> None:
 
 
 def test_no_sync_up_before_the_first_sync() -> None:
-    s = AppState(make_app("new"), interval=60, timeout=30)
+    s = AppState(make_target("new", sync_interval="1m"), Schedule[Snapshot](60.0))
     reg = registry(s)
     assert reg.get_sample_value(m.SYNC_UP.name, {"application": "new"}) is None
     assert reg.get_sample_value(m.SYNC_INTERVAL.name, {"application": "new"}) == 60
@@ -146,7 +147,7 @@ def test_failed_user_scan_keeps_counts_until_stale_and_sync_up_stays() -> None:
     assert reg.get_sample_value(m.USERS_SYNC_UP.name, {"application": "bb"}) == 0
     assert reg.get_sample_value(m.SYNC_UP.name, {"application": "bb"}) == 1
     assert reg.get_sample_value(m.USERS_NEVER_ACTIVE.name, labels) == 1
-    users.last_success = NOW - 3 * 3600 - 1
+    users.last_success = at(NOW - 3 * 3600 - 1)
     assert reg.get_sample_value(m.USERS_NEVER_ACTIVE.name, labels) is None
 
 
@@ -200,10 +201,12 @@ SCAN = ScanSettings(
 )
 async def test_golden_exposition(type: str, routes: dict[str, object]) -> None:
     app = make_app(f"{type}-prod", type, **(CROWD_APP if type == "crowd" else {}))
-    snapshot = await SOURCES[type](Upstream(routes).client(app), app)
+    snapshot = await TYPES[type].fetch(Upstream(routes).client(app), app)
     s = state(app.name, type, *snapshot.products)
     if type == "crowd":
-        users = await USER_SCANS[type](Upstream(routes).client(app), app, SCAN, NOW)
+        scan = TYPES[type].scan
+        assert scan is not None
+        users = await scan(Upstream(routes).client(app), app, SCAN, NOW)
         s.users = users_state(users, interval=3600.0)
     text = generate_latest(registry(s)).decode()
     # build_info carries the Python version of the machine running the test

@@ -9,6 +9,7 @@ from pydantic import TypeAdapter
 
 from exporter.config.durations import ByteSize, Duration, format_duration
 from exporter.config.load import Config, ConfigError, load_config, parse_config
+from exporter.config.targets import resolve
 
 ISSUE_EXAMPLE = """
 global:
@@ -47,7 +48,8 @@ def test_the_documented_example_loads(tmp_path: Path) -> None:
         "jira",
         "https://jira.example.com/jira",
     )
-    assert config.interval(jira) == 60 and config.timeout(jira) == 30
+    (target,) = resolve(config).targets
+    assert target.interval == 60 and target.timeout == 30
     assert jira.link.basic_auth is not None
     assert jira.link.basic_auth.password is not None
     assert jira.link.basic_auth.password.get_secret_value() == "secret"
@@ -77,8 +79,15 @@ def test_defaults() -> None:
     assert config.global_.max_concurrent_syncs == 16
     assert config.applications[0].link.tls_config.insecure_skip_verify is False
     assert config.global_.users_sync_interval == 3600
-    assert config.inactive_periods(config.applications[0]) == ("30d", "90d", "180d")
-    assert config.user_detail(config.applications[0]) is None
+    assert resolve(config).targets[0].users is None  # jira has no user scan
+    (target,) = resolve(parse_config({"applications": [app(type="bitbucket")]})).targets
+    assert target.users is not None and target.users.interval == 3600
+    assert target.users.settings.periods == (
+        ("30d", 30 * 86400),
+        ("90d", 90 * 86400),
+        ("180d", 180 * 86400),
+    )
+    assert target.users.settings.detail_after is None
 
 
 CROWD_EXAMPLE = """
@@ -112,13 +121,14 @@ def test_crowd_entries_share_one_link_through_a_yaml_anchor(tmp_path: Path) -> N
     assert jira.link == confluence.link and jira.link.url == "https://crowd.example.com/crowd"
     assert (jira.crowd_application_id, jira.crowd_application_type) == (3, "jira")
     assert (confluence.crowd_application_id, confluence.crowd_application_type) == (5, "confluence")
-    assert config.users_interval(jira) == 3600 and config.users_interval(confluence) == 6 * 3600
-    assert config.inactive_periods(jira) == ("30d", "90d", "180d")
-    assert config.inactive_periods(confluence) == ("60d", "1y")
-    detail = config.user_detail(jira)
-    assert detail is not None and (detail.inactive_for, detail.max_users) == ("180d", 20)
-    assert config.user_detail(confluence) is None  # max_users 0 switches it off
-    assert (cloud.type, cloud.crowd_application_id) == ("jira-cloud", None)
+    scans = [target.users for target in resolve(config).targets]
+    assert scans[0] is not None and scans[1] is not None and scans[2] is None  # cloud: no scan
+    assert (scans[0].interval, scans[1].interval) == (3600, 6 * 3600)
+    assert [label for label, _ in scans[0].settings.periods] == ["30d", "90d", "180d"]
+    assert [label for label, _ in scans[1].settings.periods] == ["60d", "1y"]
+    assert (scans[0].settings.detail_after, scans[0].settings.detail_max) == (180 * 86400, 20)
+    assert scans[1].settings.detail_after is None  # max_users 0 switches it off
+    assert cloud.type == "jira-cloud" and not hasattr(cloud, "crowd_application_id")
 
 
 INVALID: list[tuple[Any, list[str]]] = [
@@ -293,12 +303,12 @@ INVALID: list[tuple[Any, list[str]]] = [
             ]
         },
         [
-            "applications[0].inactive_periods: type jira-cloud has no user scan (only crowd, "
-            "bitbucket, confluence do)",
-            "applications[0].user_detail: type jira-cloud has no user scan (only crowd, bitbucket, "
-            "confluence do)",
-            "applications[1].users_sync_interval: type jira has no user scan (only crowd, bitbucket, "
-            "confluence do)",
+            "applications[0].inactive_periods: type jira-cloud has no user scan (only confluence, "
+            "bitbucket, crowd do)",
+            "applications[0].user_detail: type jira-cloud has no user scan (only confluence, "
+            "bitbucket, crowd do)",
+            "applications[1].users_sync_interval: type jira has no user scan (only confluence, "
+            "bitbucket, crowd do)",
         ],
     ),
     (
@@ -389,3 +399,17 @@ def test_bad_duration(text: str) -> None:
 @pytest.mark.parametrize(("value", "size"), [("10MiB", 10 * 2**20), ("1KB", 1000), (512, 512)])
 def test_size(value: Any, size: int) -> None:
     assert TypeAdapter(ByteSize).validate_python(value) == size
+
+
+def test_user_scans_switch_is_only_for_types_with_user_scans() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config({"applications": [app(user_scans={"enabled": False})]})
+    assert caught.value.problems == [
+        "applications[0].user_scans: type jira has no user scan (only confluence, bitbucket, "
+        "crowd do)"
+    ]
+    with pytest.raises(ConfigError) as caught:
+        parse_config({"global": {"user_scans": {"enabled": "maybe"}}})
+    assert caught.value.problems == [
+        "global.user_scans.enabled: Input should be a valid boolean, unable to interpret input"
+    ]

@@ -13,17 +13,22 @@ from prometheus_client.core import Metric
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.openmetrics.exposition import CONTENT_TYPE_LATEST as OM_TYPE
 
-from exporter.serve.collector import LicenseCollector, ReloadStatus
+from exporter import cli
+from exporter.serve import exposition
+from exporter.serve.collector import LicenseCollector, Placed, ReloadStatus
 from exporter.serve.exposition import (
     MAX_FORMATS,
     Encoder,
     Exposition,
     IncrementalRenderer,
+    LayoutError,
     accepts_gzip,
+    check_layout,
 )
 from exporter.sources.model import ProductLicense, ProductUsers, Snapshot, UsersSnapshot
 from exporter.sync.poller import AppState
-from tests.states import NOW, state, users_state
+from tests.factories import FakeClock
+from tests.states import NOW, at, state, users_state
 
 TEXT = choose_encoder("")
 OPENMETRICS = choose_encoder(OM_TYPE)
@@ -34,11 +39,11 @@ class Rig:
     """States, a clock and a reload status behind one collector, registry and renderer."""
 
     def __init__(self, *states: AppState) -> None:
-        self.states = {s.app.name: s for s in states}
-        self.now = NOW
+        self.states = {s.name: s for s in states}
+        self.clock = FakeClock(NOW)
         self.reload = ReloadStatus(True, NOW - 100)
         self.collector = LicenseCollector(
-            lambda: self.states, clock=lambda: self.now, reload_status=lambda: self.reload
+            lambda: self.states, self.clock, reload_status=lambda: self.reload
         )
         self.registry = CollectorRegistry(auto_describe=False)
         self.registry.register(self.collector)
@@ -76,24 +81,26 @@ def rig() -> Rig:
 # Every field the collector reads, changed in place without telling anyone but the clock.
 MUTATIONS: dict[str, Callable[[Rig], object]] = {
     "snapshot": lambda r: setattr(
-        r.states["jira-a"], "snapshot", Snapshot((ProductLicense("jira-software", 13, 100, 87),))
+        r.states["jira-a"].sync,
+        "snapshot",
+        Snapshot((ProductLicense("jira-software", 13, 100, 87),)),
     ),
-    "interval": lambda r: setattr(r.states["jira-a"], "interval", 120.0),
-    "up": lambda r: setattr(r.states["jira-a"], "up", False),
-    "up_unknown": lambda r: setattr(r.states["jira-a"], "up", None),
-    "last_success": lambda r: setattr(r.states["jira-a"], "last_success", NOW - 5),
-    "last_duration": lambda r: setattr(r.states["jira-a"], "last_duration", 0.5),
+    "interval": lambda r: setattr(r.states["jira-a"].sync, "interval", 120.0),
+    "up": lambda r: setattr(r.states["jira-a"].sync, "up", False),
+    "up_unknown": lambda r: setattr(r.states["jira-a"].sync, "up", None),
+    "last_success": lambda r: setattr(r.states["jira-a"].sync, "last_success", at(NOW - 5)),
+    "last_duration": lambda r: setattr(r.states["jira-a"].sync, "last_duration", 0.5),
     "failures": lambda r: r.states["jira-a"].failures.update(["http_5xx"]),
     "users_interval": lambda r: setattr(r.states["bb"].users, "interval", 7200.0),
     "users_up": lambda r: setattr(r.states["bb"].users, "up", False),
-    "users_last_success": lambda r: setattr(r.states["bb"].users, "last_success", NOW - 1),
+    "users_last_success": lambda r: setattr(r.states["bb"].users, "last_success", at(NOW - 1)),
     "users_last_duration": lambda r: setattr(r.states["bb"].users, "last_duration", 1.5),
     "users_snapshot": lambda r: setattr(
         r.states["bb"].users, "snapshot", UsersSnapshot((ProductUsers("bitbucket", 1, 1, ()),))
     ),
     "users_gone": lambda r: setattr(r.states["bb"], "users", None),
-    "stale_seats": lambda r: setattr(r, "now", NOW + 3 * 60 + 1),
-    "stale_users": lambda r: setattr(r, "now", NOW + 3 * 3600 + 1),
+    "stale_seats": lambda r: setattr(r.clock, "now", NOW + 3 * 60 + 1),
+    "stale_users": lambda r: setattr(r.clock, "now", NOW + 3 * 3600 + 1),
     "reload_failed": lambda r: setattr(r, "reload", ReloadStatus(False, NOW - 100)),
     "app_removed": lambda r: r.states.pop("jira-b"),
     "app_added": lambda r: r.states.update({"crowd": state("crowd", "crowd")}),
@@ -136,7 +143,7 @@ def test_formats_only_the_applications_that_changed(monkeypatch: pytest.MonkeyPa
     formatted.clear()
     r.check(TEXT)
     assert formatted == []
-    r.states["jira-b"].last_duration = 9.0
+    r.states["jira-b"].sync.last_duration = 9.0
     r.check(TEXT)
     assert formatted == ["jira-b"]
     formatted.clear()
@@ -169,17 +176,36 @@ def test_formats_asked_for_are_bounded() -> None:
     assert c.renders == 3 * MAX_FORMATS
 
 
-def test_output_it_cannot_split_falls_back_to_a_full_render(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
-    r = rig()
+def test_the_installed_prometheus_client_has_the_layout_the_renderer_assumes() -> None:
+    check_layout()  # raises LayoutError otherwise; the CLI then refuses to start
 
+
+def test_output_it_cannot_split_is_a_loud_error_not_a_silent_slow_path(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     def unsplittable(self: object, encoder: Encoder, placed: object) -> object:
         raise ValueError("exposition out of order at '# HELP x'")
 
     monkeypatch.setattr("exporter.serve.exposition._Layout.render", unsplittable)
-    assert r.renderer(*TEXT) == TEXT[0](r.registry)
-    assert "incremental render failed, rendering everything" in caplog.text
+    with pytest.raises(LayoutError, match="out of order"):
+        check_layout()
+    with pytest.raises(ValueError, match="out of order"):
+        rig().renderer(*TEXT)  # no fallback at scrape time either
+    assert cli.main(["--config.file", "/nonexistent.yaml"]) == 1
+    assert "cannot start: the installed prometheus_client" in capsys.readouterr().err
+
+
+def test_output_that_differs_from_a_full_render_stops_the_start(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    original = exposition._Layout.render
+
+    def dropping(self: exposition._Layout, encoder: Encoder, placed: list[Placed]) -> object:
+        return original(self, encoder, placed[1:])
+
+    monkeypatch.setattr("exporter.serve.exposition._Layout.render", dropping)
+    with pytest.raises(LayoutError, match="differs from the full one"):
+        check_layout()
 
 
 def test_a_replaced_state_object_with_equal_content_renders_the_same() -> None:

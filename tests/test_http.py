@@ -5,7 +5,7 @@ import base64
 import httpx
 import pytest
 
-from exporter.config.load import TLSConfig
+from exporter.config.models import TLSConfig
 from exporter.sources.http import (
     LinkClient,
     SSLContexts,

@@ -1,27 +1,32 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 from typing import Any
 
-from exporter.config.load import Application
+import pytest
+
+from exporter.config.models import ApplicationBase as Application
 from exporter.sources.http import LinkClient
 from exporter.sources.model import Snapshot, SourceError
+from exporter.sync.backoff import MAX_RETRY_AFTER
 from exporter.sync.poller import Poller
-from tests.factories import app_dict, make_config
-from tests.fakes import Clock, FakeSource, snap
+from exporter.sync.schedule import Schedule
+from tests.factories import FakeClock, app_dict, make_targets, types_with
+from tests.fakes import FakeSource, snap
 
 
-def poller(clock: Clock, source: FakeSource, *apps: dict[str, Any], **global_: Any) -> Poller:
-    config = make_config(*apps, **global_)
+def poller(clock: FakeClock, source: FakeSource, *apps: dict[str, Any], **global_: Any) -> Poller:
+    targets = make_targets(*apps, **global_)
     # No jitter: schedules in these tests are exact.
     rng = random.Random(0)
     rng.uniform = lambda a, b: 0.0  # type: ignore[method-assign]
-    return Poller(config, clock=clock, rng=rng, sources={"jira": source.fetch})
+    return Poller(targets, clock=clock, rng=rng, types=types_with({"jira": source.fetch}))
 
 
 async def test_every_application_syncs_at_start_then_on_its_own_interval() -> None:
-    clock = Clock()
+    clock = FakeClock()
     source = FakeSource(clock, fast=[snap(1)], slow=[snap(2)])
     p = poller(
         clock,
@@ -40,20 +45,20 @@ async def test_every_application_syncs_at_start_then_on_its_own_interval() -> No
 
 
 async def test_a_failing_application_does_not_delay_another() -> None:
-    clock = Clock()
+    clock = FakeClock()
     err = SourceError("http_5xx", "/rest/api/2/applicationrole", "HTTP 500: server error")
     source = FakeSource(clock, good=[snap(5)], bad=[err])
     p = poller(clock, source, app_dict("good"), app_dict("bad"), sync_interval="1m")
     await p.run_due()
-    assert p.states["good"].up is True and p.states["bad"].up is False
+    assert p.states["good"].sync.up is True and p.states["bad"].sync.up is False
     assert p.states["bad"].failures == {"http_5xx": 1}
-    assert p.states["bad"].last_error == "http_5xx: HTTP 500: server error"
-    assert p.states["good"].next_due == clock.now + 60
+    assert p.states["bad"].sync.last_error == "http_5xx: HTTP 500: server error"
+    assert p.states["good"].sync.next_due == clock.now + 60
     await p.close()
 
 
 async def test_slow_sync_runs_concurrently_with_others() -> None:
-    clock = Clock()
+    clock = FakeClock()
     release = asyncio.Event()
 
     async def fetch(client: LinkClient, app: Application) -> Snapshot:
@@ -61,33 +66,39 @@ async def test_slow_sync_runs_concurrently_with_others() -> None:
             await release.wait()
         return snap(1)
 
-    p = Poller(make_config(app_dict("hung"), app_dict("ok")), clock=clock, sources={"jira": fetch})
+    p = Poller(
+        make_targets(app_dict("hung"), app_dict("ok")),
+        clock=clock,
+        types=types_with({"jira": fetch}),
+    )
     task = asyncio.create_task(p.run_due())
     for _ in range(5):
         await asyncio.sleep(0)
-    assert p.states["ok"].up is True and p.states["hung"].up is None
-    assert p.due(clock.now) == []  # the hung one is in flight, not started twice
+    assert p.states["ok"].sync.up is True and p.states["hung"].sync.up is None
+    assert [
+        name for name, _ in p.due(clock.now)
+    ] == []  # the hung one is in flight, not started twice
     release.set()
     await task
     await p.close()
 
 
 async def test_backoff_after_failures_is_exponential_and_capped_by_interval() -> None:
-    clock = Clock()
+    clock = FakeClock()
     err = SourceError("connection", "/x", "refused")
     source = FakeSource(clock, a=[err])
     p = poller(clock, source, app_dict("a"), sync_interval="1m")
     delays = []
     for _ in range(6):
         await p.run_due()
-        delays.append(p.states["a"].next_due - clock.now)
-        clock.now = p.states["a"].next_due
+        delays.append(p.states["a"].sync.next_due - clock.now)
+        clock.now = p.states["a"].sync.next_due
     assert delays == [5.0, 10.0, 20.0, 40.0, 60.0, 60.0]
     await p.close()
 
 
 async def test_retry_after_is_honoured_never_sooner() -> None:
-    clock = Clock()
+    clock = FakeClock()
     err = SourceError("http_429", "/x", "HTTP 429: rate limited", retry_after=90)
     source = FakeSource(clock, a=[err, snap(3)])
     p = poller(clock, source, app_dict("a"), sync_interval="1m")
@@ -98,12 +109,12 @@ async def test_retry_after_is_honoured_never_sooner() -> None:
     assert len(source.calls["a"]) == 1
     clock.now += 1
     await p.run_due()
-    assert len(source.calls["a"]) == 2 and p.states["a"].up is True
+    assert len(source.calls["a"]) == 2 and p.states["a"].sync.up is True
     await p.close()
 
 
 async def test_401_is_not_retried_within_the_interval() -> None:
-    clock = Clock()
+    clock = FakeClock()
     err = SourceError("http_401", "/x", "HTTP 401: authentication failed")
     source = FakeSource(clock, a=[err])
     p = poller(clock, source, app_dict("a"), sync_interval="5m")
@@ -117,7 +128,7 @@ async def test_401_is_not_retried_within_the_interval() -> None:
 
 
 async def test_last_good_values_are_kept_then_dropped_after_three_intervals() -> None:
-    clock = Clock()
+    clock = FakeClock()
     err = SourceError("timeout", "/x", "no complete response within 30s")
     source = FakeSource(clock, a=[snap(7), err])
     p = poller(clock, source, app_dict("a"), sync_interval="1m")
@@ -125,48 +136,49 @@ async def test_last_good_values_are_kept_then_dropped_after_three_intervals() ->
     synced = clock.now
     state = p.states["a"]
     while clock.now - synced <= 180:
-        assert state.fresh_snapshot(clock.now) == snap(7)
+        assert state.sync.fresh(clock.now) == snap(7)
         clock.now += 5
         await p.run_due()
-    assert state.up is False
-    assert state.fresh_snapshot(clock.now) is None
-    assert state.last_success == synced
+    assert state.sync.up is False
+    assert state.sync.fresh(clock.now) is None
+    assert state.sync.last_success is not None
+    assert state.sync.last_success.mono == synced
     await p.close()
 
 
 async def test_duration_is_measured_with_the_clock() -> None:
-    clock = Clock()
+    clock = FakeClock()
     source = FakeSource(clock, a=[snap(1)])
     source.duration = 2.5
     p = poller(clock, source, app_dict("a"))
     await p.run_due()
-    assert p.states["a"].last_duration == 2.5
+    assert p.states["a"].sync.last_duration == 2.5
     await p.close()
 
 
-async def test_unexpected_exception_in_a_source_is_a_counted_failure() -> None:
+async def test_unexpected_exception_in_a_source_is_an_internal_failure() -> None:
     async def broken(client: LinkClient, app: Application) -> Snapshot:
         raise KeyError("userCount")
 
-    p = Poller(make_config(app_dict("a")), clock=Clock(), sources={"jira": broken})
+    p = Poller(make_targets(app_dict("a")), clock=FakeClock(), types=types_with({"jira": broken}))
     await p.run_due()
-    assert p.states["a"].up is False
-    assert p.states["a"].failures == {"invalid_response": 1}
+    assert p.states["a"].sync.up is False
+    assert p.states["a"].failures == {"internal": 1}
     await p.close()
 
 
 async def test_apply_keeps_unchanged_state_and_drops_removed_applications() -> None:
-    clock = Clock()
+    clock = FakeClock()
     source = FakeSource(clock, a=[snap(1)], b=[snap(2)], c=[snap(3)])
     p = poller(clock, source, app_dict("a"), app_dict("b"))
     await p.run_due()
     kept = p.states["a"]
-    p.apply(make_config(app_dict("a"), app_dict("b", sync_interval="1m"), app_dict("c")))
+    p.apply(make_targets(app_dict("a"), app_dict("b", sync_interval="1m"), app_dict("c")))
     assert p.states["a"] is kept
-    assert p.states["b"].up is None  # changed: starts afresh
+    assert p.states["b"].sync.up is None  # changed: starts afresh
     assert set(p.states) == {"a", "b", "c"}
-    assert p.due(clock.now) == ["b", "c"]
-    p.apply(make_config(app_dict("c")))
+    assert [name for name, _ in p.due(clock.now)] == ["b", "c"]
+    p.apply(make_targets(app_dict("c")))
     assert set(p.states) == {"c"}
     await p.close()
 
@@ -183,7 +195,79 @@ async def test_concurrency_is_bounded() -> None:
         return snap(1)
 
     apps = [app_dict(f"a{i}") for i in range(20)]
-    p = Poller(make_config(*apps, max_concurrent_syncs=3), clock=Clock(), sources={"jira": fetch})
+    p = Poller(
+        make_targets(*apps, max_concurrent_syncs=3),
+        clock=FakeClock(),
+        types=types_with({"jira": fetch}),
+    )
     await p.run_due()
-    assert peak == 3 and all(s.up for s in p.states.values())
+    assert peak == 3 and all(s.sync.up for s in p.states.values())
+    await p.close()
+
+
+async def test_a_wall_clock_step_back_neither_stops_syncs_nor_keeps_old_data_fresh() -> None:
+    clock = FakeClock()
+    err = SourceError("timeout", "/x", "no complete response within 30s")
+    source = FakeSource(clock, a=[snap(7), err])
+    p = poller(clock, source, app_dict("a"), sync_interval="1m")
+    start = clock.now
+    await p.run_due()
+    clock.wall_offset = -3600.0  # NTP or an operator sets the wall clock back an hour
+    for _ in range(4 * 60 // 5):
+        clock.now += 5
+        await p.run_due()
+    # Syncs went on every minute (after the failure, backing off within the minute) ...
+    assert [t - start for t in source.calls["a"]][:3] == [0.0, 60.0, 65.0]
+    assert len(source.calls["a"]) > 4
+    # ... and the last good data aged on the monotonic clock: gone after three intervals.
+    assert p.states["a"].sync.fresh(clock.monotonic()) is None
+    last = p.states["a"].sync.last_success
+    assert last is not None and last.wall == start  # exported as the wall time it happened
+    await p.close()
+
+
+async def test_an_exporter_bug_is_reason_internal_with_its_traceback_logged_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def broken(client: LinkClient, app: Application) -> Snapshot:
+        raise KeyError("userCount")
+
+    p = Poller(make_targets(app_dict("a")), clock=FakeClock(), types=types_with({"jira": broken}))
+    with caplog.at_level(logging.DEBUG):
+        await p.run_due()
+    (record,) = [r for r in caplog.records if r.exc_info]
+    assert record.levelno == logging.ERROR and "reason=internal" in record.getMessage()
+    assert p.states["a"].sync.last_error == "internal: exporter bug: KeyError"
+    await p.close()
+
+
+async def test_a_job_whose_recording_fails_is_still_rescheduled(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = FakeClock()
+    source = FakeSource(clock, a=[snap(1)])
+    p = poller(clock, source, app_dict("a"), sync_interval="1m")
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug in recording")
+
+    monkeypatch.setattr(Schedule, "record_success", broken)
+    with pytest.raises(RuntimeError):
+        await p.sync("a")
+    assert p.states["a"].sync.next_due == clock.now + 60  # not due again at once
+    assert [name for name, _ in p.due(clock.now)] == []
+    await p.close()
+
+
+async def test_a_reload_lets_an_application_parked_by_retry_after_sync_again() -> None:
+    clock = FakeClock()
+    parked = SourceError("http_429", "/x", "HTTP 429: rate limited", retry_after=10**9)
+    source = FakeSource(clock, a=[parked, snap(2)])
+    p = poller(clock, source, app_dict("a"), sync_interval="1m")
+    await p.run_due()
+    assert p.states["a"].sync.next_due == clock.now + MAX_RETRY_AFTER  # capped, not forever
+    p.apply(make_targets(app_dict("a"), sync_interval="1m"))  # unchanged: kept, rescheduled
+    clock.now += 60
+    await p.run_due()
+    assert len(source.calls["a"]) == 2 and p.states["a"].sync.up is True
     await p.close()

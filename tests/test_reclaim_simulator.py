@@ -10,10 +10,12 @@ import pytest
 import pytest_asyncio
 
 from exporter.config.load import parse_config
+from exporter.config.targets import resolve
 from exporter.simulator import CrowdApp, SimInstance, SimProduct, Simulator, SimUser, SimUsers
 from exporter.simulator.demo import crowd_product
 from exporter.sources.model import ProductUsers
 from exporter.sync.poller import Poller
+from tests.factories import FakeClock
 
 NOW = 1_767_225_600.0 + 12_345.678  # a clock between whole seconds, as in life
 DAY = 86400.0
@@ -112,7 +114,7 @@ async def poller() -> AsyncIterator[Poller]:
         }
     )
     rng = random.Random(0)
-    p = Poller(config, clock=lambda: NOW, rng=rng)
+    p = Poller(resolve(config), clock=FakeClock(NOW), rng=rng)
     await p.run_due()
     yield p
     await p.close()
@@ -121,7 +123,7 @@ async def poller() -> AsyncIterator[Poller]:
 
 def scanned(p: Poller, name: str) -> list[ProductUsers]:
     state = p.states[name]
-    assert state.up is True, state.last_error
+    assert state.sync.up is True, state.sync.last_error
     assert state.users is not None and state.users.up is True, state.users
     assert state.users.snapshot is not None
     return list(state.users.snapshot.products)
@@ -155,6 +157,6 @@ async def test_crowd_licensed_users_per_jira_type(poller: Poller) -> None:
     )
     assert got == want
     # Crowd's summary total is the length of the list the scan read.
-    snapshot = poller.states["jira-emea"].snapshot
+    snapshot = poller.states["jira-emea"].sync.snapshot
     assert snapshot is not None
     assert [p.seats_used for p in snapshot.products] == [p.licensed for p in got]

@@ -5,7 +5,7 @@ import argparse
 import pytest
 
 from exporter.sync.shard import Shard, parse_shard, select
-from tests.factories import app_dict, make_config
+from tests.factories import app_dict, make_targets
 
 
 def test_every_application_is_in_exactly_one_shard() -> None:
@@ -27,9 +27,9 @@ def test_ownership_is_stable_across_processes_and_releases() -> None:
 
 
 def test_select_filters_applications() -> None:
-    config = make_config(*(app_dict(f"a{i}") for i in range(20)))
-    parts = [select(config, Shard(i, 2)).applications for i in range(2)]
-    assert sorted(a.name for p in parts for a in p) == sorted(a.name for a in config.applications)
+    config = make_targets(*(app_dict(f"a{i}") for i in range(20)))
+    parts = [select(config, Shard(i, 2)).targets for i in range(2)]
+    assert sorted(a.name for p in parts for a in p) == sorted(a.name for a in config.targets)
     assert select(config, None) is config
 
 

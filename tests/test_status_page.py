@@ -13,16 +13,23 @@ from exporter.serve import status_page
 from exporter.serve.collector import ReloadStatus
 from exporter.serve.status_page import _duration, _public_url, render_status_page
 from exporter.sources.model import ProductLicense, ProductUsers, Snapshot, UsersSnapshot
+from exporter.sync.clock import Instant
 from exporter.sync.poller import Poller
 from exporter.sync.runtime import Runtime
-from tests.factories import app_dict, make_config
+from tests.factories import FakeClock, app_dict, make_targets
 
 NOW = 1_750_000_000.0
 
 
+def at(seconds: float) -> Instant:
+    return Instant(seconds, seconds)
+
+
 async def runtime_with(*names: str, config_path: Path | None = None) -> Runtime:
-    poller = Poller(make_config(*(app_dict(n) for n in names)), clock=lambda: NOW)
-    return Runtime(poller, config_path, clock=lambda: NOW - 3725)
+    poller = Poller(make_targets(*(app_dict(n) for n in names)), clock=FakeClock(NOW))
+    runtime = Runtime(poller, config_path)
+    runtime.started = NOW - 3725
+    return runtime
 
 
 def cells(html: str, name: str) -> str:
@@ -35,10 +42,10 @@ async def test_success_row_shows_seats_with_bar_levels(monkeypatch: pytest.Monke
     monkeypatch.setattr(status_page.time, "time", lambda: NOW)
     runtime = await runtime_with("jira")
     state = runtime.poller.states["jira"]
-    state.up, state.last_duration = True, 0.25
-    state.last_attempt = state.last_success = NOW - 5
-    state.next_due = NOW + 55
-    state.snapshot = Snapshot(
+    state.sync.up, state.sync.last_duration = True, 0.25
+    state.sync.last_attempt = state.sync.last_success = at(NOW - 5)
+    state.sync.next_due = NOW + 55
+    state.sync.snapshot = Snapshot(
         (
             ProductLicense("jira-software", 99, 100, 1),
             ProductLicense("jira-servicedesk", 45, 50, 5),
@@ -70,13 +77,13 @@ async def test_failure_row_shows_reason_counts_and_escaped_upstream_text(
     monkeypatch.setattr(status_page.time, "time", lambda: NOW)
     runtime = await runtime_with("broken", "pending")
     state = runtime.poller.states["broken"]
-    state.up, state.last_attempt, state.last_duration = False, NOW - 30, 1.5
-    state.last_error = 'not_json: body starts with "<html><script>alert(1)</script>"'
+    state.sync.up, state.sync.last_attempt, state.sync.last_duration = False, at(NOW - 30), 1.5
+    state.sync.last_error = 'not_json: body starts with "<html><script>alert(1)</script>"'
     state.failures = Counter({"not_json": 3, "timeout": 1})
-    state.consecutive_failures = 3
+    state.sync.consecutive_failures = 3
     # The last good data is still fresh; its product names came from the upstream too.
-    state.last_success = NOW - 60
-    state.snapshot = Snapshot((ProductLicense("<img src=x onerror=alert(1)>", 1, 2, 1),))
+    state.sync.last_success = at(NOW - 60)
+    state.sync.snapshot = Snapshot((ProductLicense("<img src=x onerror=alert(1)>", 1, 2, 1),))
     html = render_status_page(runtime)
     assert "<script>" not in html and "<img" not in html
     row = cells(html, "broken")
@@ -93,8 +100,9 @@ async def test_stale_data_is_not_shown_as_current(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(status_page.time, "time", lambda: NOW)
     runtime = await runtime_with("old")
     state = runtime.poller.states["old"]
-    state.up, state.last_attempt, state.last_success = False, NOW - 10, NOW - 4 * state.interval
-    state.snapshot = Snapshot((ProductLicense("jira-software", 12, 100, 88),))
+    sync = state.sync
+    sync.up, sync.last_attempt, sync.last_success = False, at(NOW - 10), at(NOW - 4 * sync.interval)
+    sync.snapshot = Snapshot((ProductLicense("jira-software", 12, 100, 88),))
     row = cells(render_status_page(runtime), "old")
     assert "stale: older than 3 sync intervals" in row and "12 / 100" not in row
 
@@ -122,7 +130,7 @@ async def test_user_scan_column_shows_reclaimable_users_and_scan_health(
 ) -> None:
     monkeypatch.setattr(status_page.time, "time", lambda: NOW)
     poller = Poller(
-        make_config(
+        make_targets(
             app_dict("bb", "bitbucket"),
             app_dict("bb-failing", "bitbucket"),
             app_dict("bb-new", "bitbucket"),
@@ -133,32 +141,32 @@ async def test_user_scan_column_shows_reclaimable_users_and_scan_health(
             app_dict("jira"),
             users_sync_interval="1h",
         ),
-        clock=lambda: NOW,
+        clock=FakeClock(NOW),
     )
-    runtime = Runtime(poller, None, clock=lambda: NOW)
+    runtime = Runtime(poller, None)
     for name in ("bb", "bb-failing", "bb-new"):
-        poller.states[name].up = True
-    poller.states["bb-down"].up = False
+        poller.states[name].sync.up = True
+    poller.states["bb-down"].sync.up = False
     ok = poller.states["bb"].users
     assert ok is not None
-    ok.up, ok.last_success = True, NOW - 300
+    ok.up, ok.last_success = True, at(NOW - 300)
     ok.snapshot = UsersSnapshot(
         (ProductUsers("<b>bitbucket</b>", 40, 3, (("30d", 11), ("90d", 5), ("180d", 4))),)
     )
     failing = poller.states["bb-failing"].users
     assert failing is not None
-    failing.up, failing.last_success = False, NOW - 4 * 3600  # its counts are stale by now
+    failing.up, failing.last_success = False, at(NOW - 4 * 3600)  # its counts are stale by now
     failing.last_error = "http_5xx: <html>HTTP 503</html>"
     failing.snapshot = UsersSnapshot((ProductUsers("bitbucket", 9, 9, ()),))
 
-    poller.states["bb-paused"].up = False
+    poller.states["bb-paused"].sync.up = False
     paused = poller.states["bb-paused"].users
     assert paused is not None
-    paused.up, paused.last_success = True, NOW - 120
+    paused.up, paused.last_success = True, at(NOW - 120)
     paused.snapshot = UsersSnapshot((ProductUsers("bitbucket", 9, 2, ()),))
     old = poller.states["confluence-8"].users
     assert old is not None
-    old.up, old.last_success, old.snapshot = True, NOW - 60, UsersSnapshot(())
+    old.up, old.last_success, old.snapshot = True, at(NOW - 60), UsersSnapshot(())
 
     html = render_status_page(runtime)
     assert "<th>Seats used / limit, inactive users</th>" in html

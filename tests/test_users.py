@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from exporter.config.targets import resolve
+from exporter.config.users import ScanSettings
 from exporter.sources.model import ProductUsers, UsersSnapshot
-from exporter.sources.users import ScanSettings, UserScan, exportable_name
+from exporter.sources.users import UserScan, exportable_name
 from tests.factories import app_dict, make_config
 
 NOW = 1_750_000_000.0
@@ -69,9 +71,8 @@ def test_settings_from_config_keep_labels_as_written() -> None:
         app_dict("c", "confluence"),
         user_detail={"inactive_for": "180d", "max_users": 7},
     )
-    bb, c = config.applications
-    assert ScanSettings.from_config(config, bb) == ScanSettings(
-        (("2w", 14 * DAY), ("1y", 365 * DAY)), 180 * DAY, 7
-    )
-    default = ScanSettings.from_config(config, c)
+    bb, c = (target.users for target in resolve(config).targets)
+    assert bb is not None and c is not None
+    assert bb.settings == ScanSettings((("2w", 14 * DAY), ("1y", 365 * DAY)), 180 * DAY, 7)
+    default = c.settings
     assert [label for label, _ in default.periods] == ["30d", "90d", "180d"]

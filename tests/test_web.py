@@ -10,6 +10,7 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.exposition import choose_encoder
 
 from exporter.config.load import Application
+from exporter.config.targets import resolve
 from exporter.serve.collector import LicenseCollector
 from exporter.serve.exposition import IncrementalRenderer
 from exporter.serve.web import REGISTRY, make_app
@@ -17,7 +18,7 @@ from exporter.sources.http import LinkClient
 from exporter.sources.model import ProductLicense, Snapshot, SourceError
 from exporter.sync.poller import Poller
 from exporter.sync.runtime import Runtime
-from tests.factories import app_dict, make_config
+from tests.factories import app_dict, make_config, types_with
 
 
 async def fake_fetch(client: LinkClient, app: Application) -> Snapshot:
@@ -45,7 +46,7 @@ async def setup(tmp_path: Path):  # type: ignore[no-untyped-def]
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump({"applications": [app_dict("good"), app_dict("bad")]}))
     config = make_config(app_dict("good"), app_dict("bad"))
-    poller = Poller(config, sources={"jira": fake_fetch})
+    poller = Poller(resolve(config), types=types_with({"jira": fake_fetch}))
     runtime = Runtime(poller, path, lifecycle=True)
     client = await client_for(runtime)
     yield client, runtime, path
@@ -174,7 +175,7 @@ async def test_incremental_renderer_serves_the_registry_exactly(
     tmp_path: Path, accept: str
 ) -> None:
     config = make_config(app_dict("good"), app_dict("bad"), app_dict("third"))
-    poller = Poller(config, sources={"jira": fake_fetch})
+    poller = Poller(resolve(config), types=types_with({"jira": fake_fetch}))
     runtime = Runtime(poller, None)
     collector = LicenseCollector(lambda: poller.states, reload_status=lambda: runtime.reload_status)
     registry = CollectorRegistry(auto_describe=False)

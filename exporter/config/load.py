@@ -1,22 +1,23 @@
-"""Configuration: pydantic models for the YAML file and a loader with one clear error type."""
+"""Loading the configuration: YAML to the pydantic schema, with one clear error type.
+
+Every problem is reported at once, as `location: message` lines: the schema's own (the models in
+exporter.config.models and each type's model in exporter.apptypes, joined by a discriminated
+union on `type`), readable files, and the rules between resolved values.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Annotated, Any, Final, Literal, Union
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
-from pydantic import model_validator as _model_validator
+from pydantic import ConfigDict, Discriminator, Field, Tag, ValidationError
 
-from exporter.config.durations import ByteSize, Duration
-from exporter.config.users import DEFAULT_INACTIVE_PERIODS, Periods, UserDetail, type_problems
-
-APPLICATION_TYPES = ("jira", "confluence", "bitbucket", "crowd", "jira-cloud")
-NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"
+from exporter.apptypes import SCANNED_TYPES, TYPES
+from exporter.config.models import USER_SCAN_KEYS, ApplicationBase, Global, Model
+from exporter.config.targets import resolve
 
 
 class ConfigError(Exception):
@@ -31,126 +32,38 @@ class ConfigError(Exception):
         )
 
 
-class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+# The tag of an entry whose `type` is missing or unknown: validated against the keys every type
+# has, so that its other problems are reported with the unknown type.
+_UNKNOWN: Final = "(unknown type)"
 
 
-class BasicAuth(Model):
-    username: str = Field(min_length=1)
-    password: SecretStr | None = None
-    password_file: Path | None = None
-
-    @_model_validator(mode="after")
-    def _one_password(self) -> BasicAuth:
-        if self.password is not None and self.password_file is not None:
-            raise ValueError("at most one of password and password_file may be set")
-        return self
+class _UnknownApplication(ApplicationBase):
+    model_config = ConfigDict(extra="ignore", frozen=True)  # its keys may be the meant type's
+    type: Literal[tuple(TYPES)]  # type: ignore[valid-type]  # always fails: lists the types
 
 
-class Authorization(Model):
-    type: str = Field(default="Bearer", pattern=r"^[A-Za-z][A-Za-z0-9_-]*$")
-    credentials: SecretStr | None = None
-    credentials_file: Path | None = None
-
-    @_model_validator(mode="after")
-    def _one_credential(self) -> Authorization:
-        if (self.credentials is None) == (self.credentials_file is None):
-            raise ValueError("exactly one of credentials and credentials_file must be set")
-        if self.type.lower() == "basic":
-            raise ValueError("type Basic is not allowed here: use basic_auth")
-        return self
+def _tag(data: Any) -> str:
+    kind = data.get("type") if isinstance(data, dict) else getattr(data, "type", None)
+    return kind if isinstance(kind, str) and kind in TYPES else _UNKNOWN
 
 
-class TLSConfig(Model):
-    ca_file: Path | None = None
-    cert_file: Path | None = None
-    key_file: Path | None = None
-    server_name: str | None = None
-    insecure_skip_verify: bool = False
-
-    @_model_validator(mode="after")
-    def _cert_and_key(self) -> TLSConfig:
-        if (self.cert_file is None) != (self.key_file is None):
-            raise ValueError("cert_file and key_file must be set together")
-        return self
-
-
-class Link(Model):
-    """How to reach one application: Prometheus' http client config, minus what we don't need."""
-
-    url: str
-    basic_auth: BasicAuth | None = None
-    authorization: Authorization | None = None
-    tls_config: TLSConfig = TLSConfig()
-    timeout: Duration | None = None
-
-    @field_validator("url")
-    @classmethod
-    def _check_url(cls, url: str) -> str:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"{url!r} is not an http(s) URL with a host")
-        if parts.username is not None or parts.password is not None:
-            # Credentials in a URL end up in logs and on the status page.
-            raise ValueError("credentials in the URL are not allowed: use basic_auth")
-        if parts.query or parts.fragment:
-            raise ValueError(f"{url!r}: a base URL has no query or fragment")
-        try:
-            parts.port  # noqa: B018 - raises on a bad port
-        except ValueError as exc:
-            raise ValueError(f"{url!r}: {exc}") from None
-        return url.rstrip("/")
-
-    @_model_validator(mode="after")
-    def _one_auth(self) -> Link:
-        if self.basic_auth is not None and self.authorization is not None:
-            raise ValueError("at most one of basic_auth and authorization may be set")
-        return self
-
-
-class Global(Model):
-    sync_interval: Duration = 300.0
-    timeout: Duration = 30.0
-    max_concurrent_syncs: int = Field(default=16, ge=1, le=1024)
-    body_size_limit: ByteSize = 10 * 2**20
-    users_sync_interval: Duration = 3600.0
-    inactive_periods: Periods = DEFAULT_INACTIVE_PERIODS
-    user_detail: UserDetail | None = None  # off unless configured
-
-
-class Application(Model):
-    name: str = Field(pattern=NAME_PATTERN)
-    type: Literal["jira", "confluence", "bitbucket", "crowd", "jira-cloud"]
-    sync_interval: Duration | None = None
-    link: Link
-    # type crowd only (checked in userconfig.type_problems): which application Crowd reports on.
-    crowd_application_id: int | None = Field(default=None, ge=1)
-    crowd_application_type: Literal["jira", "confluence", "bitbucket"] | None = None
-    # Overrides of the global user-scan settings (types with user scans only).
-    users_sync_interval: Duration | None = None
-    inactive_periods: Periods | None = None
-    user_detail: UserDetail | None = None
+if TYPE_CHECKING:
+    Application = ApplicationBase
+else:
+    Application = Annotated[
+        Union[
+            (
+                *(Annotated[entry.model, Tag(name)] for name, entry in TYPES.items()),
+                Annotated[_UnknownApplication, Tag(_UNKNOWN)],
+            )
+        ],
+        Discriminator(_tag),
+    ]
 
 
 class Config(Model):
     global_: Global = Field(default=Global(), alias="global")
     applications: list[Application] = Field(default=[])
-
-    def interval(self, app: Application) -> float:
-        return app.sync_interval or self.global_.sync_interval
-
-    def timeout(self, app: Application) -> float:
-        return app.link.timeout or self.global_.timeout
-
-    def users_interval(self, app: Application) -> float:
-        return app.users_sync_interval or self.global_.users_sync_interval
-
-    def inactive_periods(self, app: Application) -> tuple[str, ...]:
-        return app.inactive_periods or self.global_.inactive_periods
-
-    def user_detail(self, app: Application) -> UserDetail | None:
-        detail = app.user_detail or self.global_.user_detail
-        return detail if detail is not None and detail.max_users > 0 else None
 
 
 # Pydantic's wording is written for programmers; these read better in an SRE's terminal.
@@ -160,18 +73,46 @@ _MESSAGES = {
 }
 
 
+def _type_tag(loc: tuple[int | str, ...]) -> str | None:
+    """The application type an error of an `applications[i]` entry was checked as."""
+    if len(loc) > 2 and loc[0] == "applications" and isinstance(loc[1], int):
+        tag = loc[2]
+        return tag if isinstance(tag, str) and (tag in TYPES or tag == _UNKNOWN) else None
+    return None
+
+
 def _location(loc: tuple[int | str, ...]) -> str:
     out = ""
-    for part in loc:
+    tagged = _type_tag(loc) is not None
+    for index, part in enumerate(loc):
         if isinstance(part, int):
             out += f"[{part}]"
-        elif not part.startswith(("function-", "literal[")):
+        elif not (part.startswith(("function-", "literal[")) or (tagged and index == 2)):
             out += f".{part}" if out else part
     return out or "(top level)"
 
 
+def _type_specific(kind: str, tag: str | None, key: str) -> str | None:
+    """The message for a key the entry's type does not have, or lacks, when another type does."""
+    if tag is None or tag == _UNKNOWN:
+        return None
+    if kind == "missing":
+        description = TYPES[tag].model.model_fields[key].description
+        return f"required for type {tag} ({description})" if description else None
+    if kind != "extra_forbidden":
+        return None
+    if key in USER_SCAN_KEYS:
+        return f"type {tag} has no user scan (only {', '.join(SCANNED_TYPES)} do)"
+    owners = [name for name, entry in TYPES.items() if key in entry.model.model_fields]
+    return f"only allowed for type {', '.join(owners)}" if owners else None
+
+
 def _message(error: Mapping[str, Any]) -> str:
     kind = error["type"]
+    loc = error["loc"]
+    specific = _type_specific(kind, _type_tag(loc), str(loc[-1])) if len(loc) == 4 else None
+    if specific is not None:
+        return specific
     if kind == "string_pattern_mismatch" and error["loc"][-1] == "name":
         return "must start with a letter or digit and hold only letters, digits, '_', '.', '-'"
     if kind == "list_type" and error["loc"] == ("applications",):
@@ -221,7 +162,8 @@ def _check_files(config: Config) -> list[str]:
                     f"applications[{index}].link.{key}: cannot read {str(path)!r}: "
                     f"{exc.strerror or exc}"
                 )
-        timeout, interval = config.timeout(app), config.interval(app)
+    for index, resolved in enumerate(resolve(config).targets):
+        timeout, interval = resolved.timeout, resolved.interval
         if timeout > interval:
             problems.append(
                 f"applications[{index}]: timeout ({timeout:g}s) must not exceed "
@@ -275,7 +217,7 @@ def parse_config(data: Any, source: str = "config", base_dir: Path | None = None
         raise ConfigError(source, ["(top level): must be a mapping with an applications list"])
     if base_dir is not None:
         data = _resolve_paths(data, base_dir)
-    problems = _duplicate_names(data) + type_problems(data)
+    problems = _duplicate_names(data)
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:

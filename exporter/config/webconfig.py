@@ -17,7 +17,8 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from pydantic import Field, SecretStr, ValidationError
 
-from exporter.config.load import ConfigError, Model, validation_problems
+from exporter.config.load import ConfigError, validation_problems
+from exporter.config.models import Model
 
 _TLS_VERSIONS = {"TLS12": ssl.TLSVersion.TLSv1_2, "TLS13": ssl.TLSVersion.TLSv1_3}
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import platform
-import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
@@ -13,7 +12,8 @@ from prometheus_client.registry import Collector
 from exporter import __version__
 from exporter import metrics as m
 from exporter.sources.model import ProductLicense
-from exporter.sync.poller import STALE_FACTOR, AppState
+from exporter.sync.clock import Clock, SystemClock
+from exporter.sync.poller import AppState
 
 
 @dataclass(frozen=True)
@@ -69,18 +69,19 @@ class LicenseCollector(Collector):
     def __init__(
         self,
         states: Callable[[], Mapping[str, AppState]],
-        clock: Callable[[], float] = time.time,
+        clock: Clock | None = None,
         reload_status: Callable[[], ReloadStatus] | None = None,
     ) -> None:
         self._states = states
-        self._clock = clock
+        self._clock = clock or SystemClock()
         self._reload_status = reload_status
 
     def now(self) -> float:
-        return self._clock()
+        """Monotonic: what decides whether data is stale."""
+        return self._clock.monotonic()
 
     def collect(self) -> Iterator[Metric]:
-        now = self._clock()
+        now = self.now()
         families = new_families()
         for name, state in sorted(self._states().items()):
             self.add_application(families, name, state, now)
@@ -107,13 +108,13 @@ class LicenseCollector(Collector):
         """Everything add_application reads from `state` at `now`: equal fingerprints, equal
         samples. Kept next to add_application so the two change together (the renderer's tests
         compare against a full render after changing each field)."""
-        users = state.users
+        sync, users = state.sync, state.users
         return (
-            state.fresh_snapshot(now),
-            state.interval,
-            state.up,
-            state.last_success,
-            state.last_duration,
+            sync.fresh(now),
+            sync.interval,
+            sync.up,
+            sync.last_success,
+            sync.last_duration,
             tuple(sorted(state.failures.items())),
             None
             if users is None
@@ -122,12 +123,12 @@ class LicenseCollector(Collector):
                 users.up,
                 users.last_success,
                 users.last_duration,
-                users.fresh_snapshot(now, STALE_FACTOR),
+                users.fresh(now),
             ),
         )
 
     def add_application(self, families: Families, name: str, state: AppState, now: float) -> None:
-        snapshot = state.fresh_snapshot(now)
+        snapshot = state.sync.fresh(now)
         if snapshot is not None:
             for product in snapshot.products:
                 self._add_license(families, name, product)
@@ -180,14 +181,14 @@ class LicenseCollector(Collector):
         application: str,
         state: AppState,
     ) -> None:
-        labels = [application]
-        families[m.SYNC_INTERVAL].add_metric(labels, state.interval)
-        if state.up is not None:
-            families[m.SYNC_UP].add_metric(labels, 1 if state.up else 0)
-        if state.last_success is not None:
-            families[m.SYNC_LAST_SUCCESS].add_metric(labels, state.last_success)
-        if state.last_duration is not None:
-            families[m.SYNC_DURATION].add_metric(labels, state.last_duration)
+        labels, sync = [application], state.sync
+        families[m.SYNC_INTERVAL].add_metric(labels, sync.interval)
+        if sync.up is not None:
+            families[m.SYNC_UP].add_metric(labels, 1 if sync.up else 0)
+        if sync.last_success is not None:
+            families[m.SYNC_LAST_SUCCESS].add_metric(labels, sync.last_success.wall)
+        if sync.last_duration is not None:
+            families[m.SYNC_DURATION].add_metric(labels, sync.last_duration)
         for reason, count in sorted(state.failures.items()):
             families[m.SYNC_FAILURES].add_metric([application, reason], count)
 
@@ -205,10 +206,10 @@ class LicenseCollector(Collector):
         if users.up is not None:
             families[m.USERS_SYNC_UP].add_metric([application], 1 if users.up else 0)
         if users.last_success is not None:
-            families[m.USERS_SYNC_LAST_SUCCESS].add_metric([application], users.last_success)
+            families[m.USERS_SYNC_LAST_SUCCESS].add_metric([application], users.last_success.wall)
         if users.last_duration is not None:
             families[m.USERS_SYNC_DURATION].add_metric([application], users.last_duration)
-        snapshot = users.fresh_snapshot(now, STALE_FACTOR)
+        snapshot = users.fresh(now)
         for p in snapshot.products if snapshot is not None else ():
             labels = [application, p.product]
             families[m.USERS_NEVER_ACTIVE].add_metric(labels, p.never_active)

@@ -12,11 +12,11 @@ gives; the tests hold it to that.
 from __future__ import annotations
 
 import gzip
-import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Final
 
 from prometheus_client import CollectorRegistry
 from prometheus_client.core import Metric
@@ -24,8 +24,6 @@ from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 
 from exporter.serve.collector import LicenseCollector, Placed, new_families
-
-log = logging.getLogger(__name__)
 
 Encoder = Callable[[Collector], bytes]
 # Formatted sample lines, by the position of their family in the exposition.
@@ -105,13 +103,7 @@ class IncrementalRenderer:
         self._chunks: dict[tuple[str, str], tuple[tuple[object, ...], Chunk]] = {}
 
     def __call__(self, encoder: Encoder, content_type: str) -> bytes:
-        try:
-            return self._render(encoder, content_type)
-        except ValueError as exc:
-            # Only a prometheus_client whose output we do not know how to split gets here.
-            log.error("incremental render failed, rendering everything: %s", exc)
-            self._layouts.pop(content_type, None)
-            return encoder(self._collector)
+        return self._render(encoder, content_type)
 
     def _layout(self, encoder: Encoder, content_type: str) -> _Layout:
         layout = self._layouts.get(content_type)
@@ -146,6 +138,36 @@ class IncrementalRenderer:
         self._chunks = chunks
         columns.append([layout.trailer])
         return b"".join([part for column in columns for part in column])
+
+
+class LayoutError(RuntimeError):
+    """prometheus_client's output is not laid out as the incremental renderer assumes."""
+
+
+# The formats Prometheus and people ask for: OpenMetrics, and the text format.
+CHECKED_ACCEPTS: Final = ("application/openmetrics-text; version=1.0.0", "text/plain")
+
+
+def check_layout() -> None:
+    """At start-up: prometheus_client must lay out a body with a sample in every family as the
+    incremental renderer assumes, in every format Prometheus asks for, or the exporter does not
+    start. The layout is prometheus_client's (pyproject pins the tested versions); falling back
+    to a slower path instead would hide the break.
+    """
+    families = new_families()
+    for spec, family in families.items():
+        family.add_metric(["x"] * len(spec.labels), 1)
+    placed: list[Placed] = list(enumerate(families.values()))
+    for accept in CHECKED_ACCEPTS:
+        encoder, content_type = choose_encoder(accept)
+        try:
+            layout = _Layout.of(encoder)
+            chunk = layout.render(encoder, placed)
+        except ValueError as exc:
+            raise LayoutError(f"{content_type}: {exc}") from None
+        ours = b"".join(layout.headers[pos] + lines for pos, lines in chunk) + layout.trailer
+        if ours != encoder(_Families(families.values())):
+            raise LayoutError(f"{content_type}: the incremental render differs from the full one")
 
 
 def _append(columns: list[list[bytes]], chunk: Chunk) -> None:

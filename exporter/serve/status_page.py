@@ -12,10 +12,11 @@ from html import escape
 from urllib.parse import urlsplit, urlunsplit
 
 from exporter import __version__
-from exporter.sources.model import ProductLicense
-from exporter.sync.poller import STALE_FACTOR, AppState
+from exporter.sources.model import ProductLicense, Snapshot, UsersSnapshot
+from exporter.sync.clock import Instant
+from exporter.sync.poller import AppState
 from exporter.sync.runtime import Runtime
-from exporter.sync.userscans import UserScanState
+from exporter.sync.schedule import STALE_FACTOR, Schedule
 
 # User scans run only while the license sync is up.
 PAUSED = "paused while the license sync fails"
@@ -108,10 +109,10 @@ def _product(p: ProductLicense) -> str:
     )
 
 
-def _seats(state: AppState, now: float) -> str:
-    snapshot = state.fresh_snapshot(now)
+def _seats(state: AppState, now: Instant) -> str:
+    snapshot = state.sync.fresh(now.mono)
     if snapshot is None:
-        if state.snapshot is not None:
+        if state.sync.snapshot is not None:
             return (
                 f'<span class="sub">stale: older than {STALE_FACTOR} sync intervals, '
                 "no longer exported</span>"
@@ -123,34 +124,38 @@ def _seats(state: AppState, now: float) -> str:
 
 
 def _result(state: AppState) -> str:
-    if state.up is None:
+    sync = state.sync
+    if sync.up is None:
         return '<span class="badge">pending</span>'
-    if state.up:
+    if sync.up:
         return '<span class="badge ok">success</span>'
     failures = sum(state.failures.values())
     return (
         f'<span class="badge fail">failure</span> '
-        f'<span class="sub">{state.consecutive_failures} in a row, {failures} in total</span>'
-        f'<code class="error">{escape(state.last_error or "")}</code>'
+        f'<span class="sub">{sync.consecutive_failures} in a row, {failures} in total</span>'
+        f'<code class="error">{escape(sync.last_error or "")}</code>'
     )
 
 
-def _last_sync(state: AppState, now: float) -> str:
-    if state.last_attempt is None:
+def _last_sync(sync: Schedule[Snapshot], now: Instant) -> str:
+    if sync.last_attempt is None:
         return '<span class="sub">not yet</span>'
-    ago = _duration(now - state.last_attempt)
-    if state.in_flight:
+    ago = _duration(now.mono - sync.last_attempt.mono)
+    if sync.in_flight:
         due = "syncing now"
+    elif sync.next_due > now.mono:
+        due = f"next in {_duration(sync.next_due - now.mono)}"
     else:
-        due = f"next in {_duration(state.next_due - now)}" if state.next_due > now else "due now"
+        due = "due now"
     return (
         f'{ago} ago <span class="sub">&middot; {due}</span><br>'
-        f'<span class="sub">{_utc(state.last_attempt)}</span>'
+        f'<span class="sub">{_utc(sync.last_attempt.wall)}</span>'
     )
 
 
-def _row(state: AppState, now: float) -> str:
-    public = _public_url(state.app.link.url)
+def _row(state: AppState, now: Instant) -> str:
+    target = state.target
+    public = _public_url(target.link.url)
     url = escape(public)
     # A long URL may wrap before a slash of its path, never inside the host.
     origin_end = public.find("/", public.find("//") + 2)
@@ -158,25 +163,26 @@ def _row(state: AppState, now: float) -> str:
         shown = url
     else:
         shown = escape(public[:origin_end]) + escape(public[origin_end:]).replace("/", "<wbr>/")
-    duration = "-" if state.last_duration is None else f"{state.last_duration:.3f}s"
+    last = state.sync.last_duration
+    duration = "-" if last is None else f"{last:.3f}s"
     return (
-        f"<tr><td>{escape(state.app.name)}</td><td class=nowrap>{escape(state.app.type)}</td>"
+        f"<tr><td>{escape(target.name)}</td><td class=nowrap>{escape(target.type)}</td>"
         f'<td class=url><a href="{url}" rel="noreferrer">{shown}</a></td>'
-        f"<td class=nowrap>{_last_sync(state, now)}</td><td class=num>{duration}</td>"
+        f"<td class=nowrap>{_last_sync(state.sync, now)}</td><td class=num>{duration}</td>"
         f"<td>{_result(state)}</td><td>{_seats(state, now)}{_users(state, now)}</td></tr>"
     )
 
 
-def _scan_waiting(state: AppState, users: UserScanState) -> str:
+def _scan_waiting(state: AppState, users: Schedule[UsersSnapshot]) -> str:
     """Why a user scan has no result yet."""
     if users.in_flight:
         return "first scan running"
-    if state.up is None:
+    if state.sync.up is None:
         return "first scan after the first license sync"
-    return "first scan pending" if state.up else PAUSED
+    return "first scan pending" if state.sync.up else PAUSED
 
 
-def _users(state: AppState, now: float) -> str:
+def _users(state: AppState, now: Instant) -> str:
     """Under the seats, for types with user scans: per product, the licensed users inactive
     for each configured period and those never active (the seats an admin could reclaim),
     and how the scan went."""
@@ -191,7 +197,7 @@ def _users(state: AppState, now: float) -> str:
             'User scan <span class="badge fail">failure</span>'
             f'<code class="error">{escape(users.last_error or "")}</code>'
         )
-    snapshot = users.fresh_snapshot(now, STALE_FACTOR)
+    snapshot = users.fresh(now.mono)
     if snapshot is None:
         parts.append(
             f'<div class="sub">Inactive users: stale, older than {STALE_FACTOR} scan '
@@ -214,9 +220,9 @@ def _users(state: AppState, now: float) -> str:
         )
     scan = []
     if users.last_success is not None:
-        ago = _duration(now - users.last_success)
+        ago = _duration(now.mono - users.last_success.mono)
         scan.append(f"scanned {ago} ago, every {_duration(users.interval)}")
-    if not state.up:
+    if not state.sync.up:
         scan.append(PAUSED if scan else PAUSED.capitalize())
     if scan:
         parts.append(f'<div class="sub">{", ".join(scan)}</div>')
@@ -236,14 +242,14 @@ def _reload(runtime: Runtime) -> str:
 
 
 def _summary(states: list[AppState]) -> str:
-    ok = sum(1 for s in states if s.up)
-    failing = sum(1 for s in states if s.up is False)
+    ok = sum(1 for s in states if s.sync.up)
+    failing = sum(1 for s in states if s.sync.up is False)
     pending = len(states) - ok - failing
     return f"{len(states)} ({ok} syncing, {failing} failing, {pending} pending)"
 
 
 def render_status_page(runtime: Runtime) -> str:
-    now = time.time()
+    now = Instant.now(runtime.poller.clock)
     states = [s for _, s in sorted(runtime.poller.states.items())]
     rows = "".join(_row(s, now) for s in states) or (
         '<tr><td colspan=7 class="sub">No application is configured.</td></tr>'
@@ -259,7 +265,7 @@ def render_status_page(runtime: Runtime) -> str:
 </nav></header>
 <main><dl class=facts>
 <dt>Version</dt><dd>{escape(__version__)}</dd>
-<dt>Uptime</dt><dd>{_duration(now - runtime.started)} <span class="sub">since
+<dt>Uptime</dt><dd>{_duration(now.wall - runtime.started)} <span class="sub">since
 {_utc(runtime.started)}</span></dd>
 <dt>Configuration</dt><dd><code>{source}</code></dd>
 <dt>Last reload</dt><dd>{_reload(runtime)}</dd>
@@ -270,6 +276,6 @@ def render_status_page(runtime: Runtime) -> str:
 <th>Last sync</th><th>Duration</th><th>Result</th><th>Seats used / limit, inactive users</th>
 </tr></thead>
 <tbody>{rows}</tbody></table></div></main>
-<footer>Rendered {_utc(now)}. License values are cached from each application's last successful
+<footer>Rendered {_utc(now.wall)}. License values are cached from each application's last successful
 sync.</footer></body></html>
 """

@@ -55,7 +55,7 @@ async def ready(request: web.Request) -> web.Response:
     poller = request.app[RUNTIME].poller
     if poller.ready():
         return web.Response(text="Ready.\n")
-    waiting = sum(1 for s in poller.states.values() if s.up is None)
+    waiting = sum(1 for s in poller.states.values() if s.sync.up is None)
     return web.Response(
         status=503, text=f"Not ready: {waiting} application(s) before their first sync.\n"
     )

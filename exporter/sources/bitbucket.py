@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from exporter.config.load import Application
+from exporter.config.models import ApplicationBase
 from exporter.sources import parse
 from exporter.sources.http import LinkClient
 from exporter.sources.model import ProductLicense, Snapshot
@@ -10,7 +10,7 @@ from exporter.sources.model import ProductLicense, Snapshot
 LICENSE = "/rest/api/1.0/admin/license"
 
 
-async def fetch(client: LinkClient, app: Application) -> Snapshot:
+async def fetch(client: LinkClient, app: ApplicationBase) -> Snapshot:
     obj = parse.as_object(await client.get_json(LICENSE), LICENSE)
     status = parse.as_object(obj.get("status"), f"{LICENSE} status")
     used = parse.integer(status, "currentNumberOfUsers", LICENSE)

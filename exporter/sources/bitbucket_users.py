@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from exporter.config.load import Application
+from exporter.config.models import ApplicationBase
+from exporter.config.users import ScanSettings
 from exporter.sources import paging, parse
 from exporter.sources.http import LinkClient
 from exporter.sources.model import UsersSnapshot
-from exporter.sources.users import ScanSettings, UserScan
+from exporter.sources.users import UserScan
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ def _name(user: Any, path: str) -> tuple[dict[str, Any], str]:
 
 
 async def scan(
-    client: LinkClient, app: Application, settings: ScanSettings, now: float
+    client: LinkClient, app: ApplicationBase, settings: ScanSettings, now: float
 ) -> UsersSnapshot:
     # The join needs one side in memory. Neither endpoint documents a sort order, so a merge of
     # two name-sorted streams is not safe; the licensed side is the smaller one (admin/users also

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from exporter.config.load import Application
+from exporter.config.models import ApplicationBase
 from exporter.sources import parse
 from exporter.sources.http import LinkClient
 from exporter.sources.model import ProductLicense, Snapshot
@@ -21,7 +21,7 @@ def _count(body: Any, path: str, *, allow_negative: bool) -> int:
     return parse.integer(parse.as_object(body, path), "count", path, allow_negative=allow_negative)
 
 
-async def fetch(client: LinkClient, app: Application) -> Snapshot:
+async def fetch(client: LinkClient, app: ApplicationBase) -> Snapshot:
     used_body, max_body, remaining_body, details = await asyncio.gather(
         client.get_json(USER_COUNT),
         client.get_json(MAX_USERS),

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import logging
 
-from exporter.config.load import Application
+from exporter.config.models import ApplicationBase
+from exporter.config.users import ScanSettings
 from exporter.sources import paging, parse
 from exporter.sources.http import LinkClient
 from exporter.sources.model import UsersSnapshot
-from exporter.sources.users import ScanSettings, UserScan
+from exporter.sources.users import UserScan
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,7 @@ PRODUCT = "confluence"
 
 
 async def scan(
-    client: LinkClient, app: Application, settings: ScanSettings, now: float
+    client: LinkClient, app: ApplicationBase, settings: ScanSettings, now: float
 ) -> UsersSnapshot:
     for path in PATHS:
         result = UserScan(settings, now)

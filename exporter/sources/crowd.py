@@ -9,13 +9,16 @@ doc bug).
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from exporter.config.load import Application
+from exporter.config.users import ScanSettings
 from exporter.sources import paging, parse
 from exporter.sources.http import LinkClient
 from exporter.sources.model import ProductLicense, Snapshot, SourceError, UsersSnapshot
-from exporter.sources.users import ScanSettings, UserScan
+from exporter.sources.users import UserScan
+
+if TYPE_CHECKING:
+    from exporter.apptypes.crowd import CrowdApplication
 
 BASE = "/rest/admin/1.0/licensing/{id}"
 SUMMARY = BASE + "/summary"
@@ -23,12 +26,12 @@ JIRA_TYPES = BASE + "/jira-types"
 SEARCH = BASE + "/licensed-users/search"
 
 
-def _paths(app: Application) -> tuple[str, str, str]:
+def _paths(app: CrowdApplication) -> tuple[str, str, str]:
     ident = app.crowd_application_id
     return SUMMARY.format(id=ident), JIRA_TYPES.format(id=ident), SEARCH.format(id=ident)
 
 
-async def products(client: LinkClient, app: Application) -> list[str]:
+async def products(client: LinkClient, app: CrowdApplication) -> list[str]:
     """Product names: the Jira types Crowd knows for a Jira application, else the type itself."""
     kind = app.crowd_application_type or ""
     if kind != "jira":
@@ -67,7 +70,7 @@ def summary(product: str, body: Any, path: str) -> ProductLicense:
     )
 
 
-async def fetch(client: LinkClient, app: Application) -> Snapshot:
+async def fetch(client: LinkClient, app: CrowdApplication) -> Snapshot:
     path, _, _ = _paths(app)
     names = await products(client, app)
     if app.crowd_application_type != "jira":
@@ -79,7 +82,7 @@ async def fetch(client: LinkClient, app: Application) -> Snapshot:
 
 
 async def scan_users(
-    client: LinkClient, app: Application, settings: ScanSettings, now: float
+    client: LinkClient, app: CrowdApplication, settings: ScanSettings, now: float
 ) -> UsersSnapshot:
     """Licensed users and their last activity, per product (per Jira type for Jira)."""
     _, _, path = _paths(app)

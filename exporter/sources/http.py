@@ -17,7 +17,8 @@ from typing import Any
 import httpx
 
 from exporter import __version__
-from exporter.config.load import Link, TLSConfig
+from exporter.config.models import Link, TLSConfig
+from exporter.metrics import Reason
 from exporter.sources.model import SourceError
 
 USER_AGENT = f"atlassian-license-exporter/{__version__}"
@@ -230,7 +231,7 @@ class LinkClient:
         except httpx.TimeoutException:
             raise SourceError("timeout", path, "timed out") from None
         except httpx.ConnectError as exc:
-            reason = "tls" if _caused_by(exc, ssl.SSLError) else "connection"
+            reason: Reason = "tls" if _caused_by(exc, ssl.SSLError) else "connection"
             if _caused_by(exc, socket.gaierror):
                 reason = "dns"
             raise SourceError(reason, path, f"cannot connect: {_short(exc)}") from None

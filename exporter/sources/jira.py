@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from exporter.config.load import Application
+from exporter.config.models import ApplicationBase
 from exporter.sources import parse
 from exporter.sources.http import LinkClient
 from exporter.sources.model import ProductLicense, Snapshot
@@ -55,7 +55,7 @@ def with_license(product: ProductLicense, body: Any, path: str) -> ProductLicens
     )
 
 
-async def fetch(client: LinkClient, app: Application) -> Snapshot:
+async def fetch(client: LinkClient, app: ApplicationBase) -> Snapshot:
     roles = parse.as_list(await client.get_json(ROLES), ROLES)
     products = [parse_role(role, ROLES) for role in roles]
     paths = [LICENSE.format(key=p.product) for p in products]

@@ -7,7 +7,7 @@ import asyncio
 import dataclasses
 from typing import Any
 
-from exporter.config.load import Application
+from exporter.config.models import ApplicationBase
 from exporter.sources import parse
 from exporter.sources.http import LinkClient
 from exporter.sources.jira import parse_role
@@ -44,7 +44,7 @@ def approximate(body: Any, path: str) -> int | None:
     return value
 
 
-async def fetch(client: LinkClient, app: Application) -> Snapshot:
+async def fetch(client: LinkClient, app: ApplicationBase) -> Snapshot:
     roles, license_body = await asyncio.gather(client.get_json(ROLES), client.get_json(LICENSE))
     products = [parse_role(role, ROLES) for role in parse.as_list(roles, ROLES)]
     by_product = plans(license_body)

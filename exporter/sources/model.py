@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from exporter.metrics import Reason
+
 
 @dataclass(frozen=True)
 class ProductLicense:
@@ -59,7 +61,7 @@ class SourceError(Exception):
     """
 
     def __init__(
-        self, reason: str, path: str, message: str, *, retry_after: float | None = None
+        self, reason: Reason, path: str, message: str, *, retry_after: float | None = None
     ) -> None:
         super().__init__(f"{path}: {message}")
         self.reason = reason

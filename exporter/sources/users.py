@@ -9,26 +9,8 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass, field
 
-from exporter.config.durations import parse_duration
-from exporter.config.load import Application, Config
+from exporter.config.users import ScanSettings
 from exporter.sources.model import ProductUsers, UsersSnapshot
-
-
-@dataclass(frozen=True)
-class ScanSettings:
-    """What a user scan counts, resolved from the global and per-application configuration."""
-
-    periods: tuple[tuple[str, float], ...]  # (label as written, seconds)
-    detail_after: float | None = None  # per-user detail for users inactive longer; None = off
-    detail_max: int = 0
-
-    @classmethod
-    def from_config(cls, config: Config, app: Application) -> ScanSettings:
-        periods = tuple((p, parse_duration(p)) for p in config.inactive_periods(app))
-        detail = config.user_detail(app)
-        if detail is None:
-            return cls(periods)
-        return cls(periods, parse_duration(detail.inactive_for), detail.max_users)
 
 
 def exportable_name(name: str) -> bool:

@@ -1,4 +1,5 @@
-"""Background sync: each application on its own interval, the latest snapshot kept per application.
+"""Background sync: each application's jobs (license sync, user scan) on their own schedules,
+the latest snapshot of each kept per application.
 
 Scrapes never wait on an upstream: /metrics reads `Poller.states`, which only this module writes.
 """
@@ -9,217 +10,197 @@ import asyncio
 import contextlib
 import logging
 import random
-import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any, Final, Generic, TypeVar
 
 import httpx
 
-from exporter.config.load import Application, Config
-from exporter.sources import SOURCES, USER_SCANS, Fetch, Scan
+from exporter.apptypes import TYPES, AppType
+from exporter.config.targets import Target, Targets
 from exporter.sources.http import LinkClient, SSLContexts, build_client
-from exporter.sources.model import Snapshot
-from exporter.sources.users import ScanSettings
-from exporter.sync.backoff import backoff, describe_failure
-from exporter.sync.userscans import UserScanState, scan_once
+from exporter.sources.model import Snapshot, UsersSnapshot
+from exporter.sync.backoff import describe_failure
+from exporter.sync.clock import Clock, Instant, SystemClock
+from exporter.sync.schedule import Schedule
 
 log = logging.getLogger(__name__)
 
-STALE_FACTOR = 3
+T = TypeVar("T")
+# The longest the loop sleeps without looking again (a reload or a finished job wakes it).
+MAX_SLEEP: Final = 60.0
 
 
 @dataclass
 class AppState:
     """What the exporter knows of one application; read by the collector and the status page."""
 
-    app: Application
-    interval: float
-    timeout: float
-    snapshot: Snapshot | None = None
-    last_success: float | None = None
-    last_attempt: float | None = None
-    last_duration: float | None = None
-    up: bool | None = None  # None until the first sync has finished
-    last_error: str | None = None
+    target: Target
+    sync: Schedule[Snapshot]
+    # User scans, for the types that have them and where they are on. Their failures count in
+    # `failures` too, but never set `sync.up`: seat numbers stay fresh when a scan fails.
+    users: Schedule[UsersSnapshot] | None = None
     failures: Counter[str] = field(default_factory=Counter)
-    consecutive_failures: int = 0
-    next_due: float = 0.0
-    in_flight: bool = False
-    # User scans, for the types that have them (sources.USER_SCANS); their failures count in
-    # `failures` too, but never set `up`: seat numbers stay fresh when a user scan fails.
-    users: UserScanState | None = None
 
-    def users_due(self, now: float) -> bool:
-        return self.users is not None and self.users.next_due <= now
+    @property
+    def name(self) -> str:
+        return self.target.name
 
-    def fresh_snapshot(self, now: float) -> Snapshot | None:
-        """The last good data, or None once it is older than STALE_FACTOR intervals."""
-        if self.snapshot is None or self.last_success is None:
-            return None
-        if now - self.last_success > STALE_FACTOR * self.interval:
-            return None
-        return self.snapshot
+    def schedules(self) -> list[Schedule[Any]]:
+        return [self.sync] if self.users is None else [self.sync, self.users]
+
+
+def new_state(target: Target, now: float) -> AppState:
+    users = None if target.users is None else Schedule[UsersSnapshot](target.users.interval, now)
+    return AppState(target, Schedule[Snapshot](target.interval, now), users)
+
+
+@dataclass(frozen=True)
+class Job(Generic[T]):
+    """One periodic job of one application: what it is called in logs, its schedule, and the
+    work of one run. Every job but the license sync is secondary: it runs only while the
+    license sync is up, so a failing server is not hit twice as often and a bad password does
+    not count two failed logins towards Atlassian's CAPTCHA lockout."""
+
+    what: str
+    schedule: Schedule[T]
+    work: Callable[[LinkClient], Awaitable[T]]
+    secondary: bool
 
 
 class Poller:
     def __init__(
         self,
-        config: Config,
+        targets: Targets,
         *,
-        clock: Callable[[], float] = time.time,
+        clock: Clock | None = None,
         rng: random.Random | None = None,
-        sources: Mapping[str, Fetch] = SOURCES,
+        types: Mapping[str, AppType[Any]] = TYPES,
         contexts: SSLContexts | None = None,
-        user_scans: Mapping[str, Scan] = USER_SCANS,
     ) -> None:
-        self._clock = clock
+        self.clock: Clock = clock or SystemClock()
         self._rng = rng or random.Random()
-        self._sources = sources
-        self._user_scans = user_scans
+        self._types = types
         self._contexts = contexts or SSLContexts()
         self.states: dict[str, AppState] = {}
-        # Bumped whenever a sync, scan or reload changes state: /metrics caches per generation.
+        # Bumped whenever a job or reload changes state: /metrics caches per generation.
         self.generation = 0
         self._clients: dict[str, tuple[httpx.AsyncClient, LinkClient]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
-        self.config = config
-        self._semaphore = asyncio.Semaphore(config.global_.max_concurrent_syncs)
+        self.targets = targets
+        self._semaphore = asyncio.Semaphore(targets.max_concurrent_syncs)
         # A separate limit: a scan of 100,000 users takes minutes and must not delay seat syncs.
-        self._scan_semaphore = asyncio.Semaphore(config.global_.max_concurrent_syncs)
-        self.apply(config)
+        self._scan_semaphore = asyncio.Semaphore(targets.max_concurrent_syncs)
+        self.apply(targets)
 
-    def apply(self, config: Config) -> None:
-        """Take a (new) config: keep the state of unchanged applications, start the rest afresh."""
-        now = self._clock()
-        wanted = {app.name: app for app in config.applications}
-        for name in list(self.states):
-            state = self.states[name]
-            new = wanted.get(name)
-            if (
-                new is None
-                or new != state.app
-                or config.interval(new) != state.interval
-                or config.timeout(new) != state.timeout
-                or self._users_changed(config, new, state.users)
-            ):
+    def apply(self, targets: Targets) -> None:
+        """Take (new) targets: keep the state of unchanged applications, start the rest afresh."""
+        now = self.clock.monotonic()
+        wanted = {target.name: target for target in targets.targets}
+        for name, state in list(self.states.items()):
+            if wanted.get(name) != state.target:
                 del self.states[name]
                 self._close_client(name)
-        for app in config.applications:
-            if app.name not in self.states:
-                self.states[app.name] = AppState(
-                    app,
-                    config.interval(app),
-                    config.timeout(app),
-                    next_due=now,
-                    users=self._users_state(config, app, now),
-                )
-        if config.global_.max_concurrent_syncs != self.config.global_.max_concurrent_syncs:
-            self._semaphore = asyncio.Semaphore(config.global_.max_concurrent_syncs)
-            self._scan_semaphore = asyncio.Semaphore(config.global_.max_concurrent_syncs)
-        self.config = config
+            else:
+                for schedule in state.schedules():
+                    schedule.reschedule(now)
+        for target in targets.targets:
+            if target.name not in self.states:
+                self.states[target.name] = new_state(target, now)
+        if targets.max_concurrent_syncs != self.targets.max_concurrent_syncs:
+            self._semaphore = asyncio.Semaphore(targets.max_concurrent_syncs)
+            self._scan_semaphore = asyncio.Semaphore(targets.max_concurrent_syncs)
+        self.targets = targets
         self.touch()
 
-    def _users_state(self, config: Config, app: Application, now: float) -> UserScanState | None:
-        if app.type not in self._user_scans:
-            return None
-        settings = ScanSettings.from_config(config, app)
-        return UserScanState(config.users_interval(app), settings, next_due=now)
-
-    def _users_changed(self, config: Config, app: Application, old: UserScanState | None) -> bool:
-        new = self._users_state(config, app, 0.0)
-        if new is None or old is None:
-            return new is not old
-        return (new.interval, new.settings) != (old.interval, old.settings)
-
-    def _client(self, state: AppState) -> LinkClient:
-        name = state.app.name
+    def _client(self, target: Target) -> LinkClient:
+        name = target.name
         if name not in self._clients:
-            http = build_client(state.app.link, self._contexts, state.timeout)
-            link = LinkClient(
-                http, state.app.link, state.timeout, self.config.global_.body_size_limit
-            )
+            http = build_client(target.link, self._contexts, target.timeout)
+            link = LinkClient(http, target.link, target.timeout, target.body_size_limit)
             self._clients[name] = (http, link)
         return self._clients[name][1]
 
     def _close_client(self, name: str) -> None:
         pair = self._clients.pop(name, None)
         if pair is not None:
-            task = asyncio.ensure_future(pair[0].aclose())
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._spawn(pair[0].aclose(), f"close-{name}")
 
     def touch(self) -> None:
-        """Something /metrics shows has changed: a sync or scan ended, or the config."""
+        """Something /metrics shows has changed: a job ended, or the config."""
         self.generation += 1
         self._wake.set()
 
-    def due(self, now: float) -> list[str]:
-        return [name for name, s in self.states.items() if not s.in_flight and s.next_due <= now]
+    def jobs(self, state: AppState) -> list[Job[Any]]:
+        """The jobs of one application, the license sync first."""
+        target, entry = state.target, self._types[state.target.type]
+        jobs: list[Job[Any]] = [
+            Job("sync", state.sync, lambda client: entry.fetch(client, target.app), False)
+        ]
+        scan = entry.scan
+        if scan is not None and state.users is not None and target.users is not None:
+            settings = target.users.settings
+            jobs.append(
+                Job(
+                    "user scan",
+                    state.users,
+                    lambda client: scan(client, target.app, settings, self.clock.time()),
+                    True,
+                )
+            )
+        return jobs
+
+    def _ready(self, state: AppState, job: Job[Any], now: float) -> bool:
+        return job.schedule.due(now) and (not job.secondary or state.sync.up is True)
+
+    def due(self, now: float, *, secondary: bool = False) -> list[tuple[str, Job[Any]]]:
+        """The jobs due now: license syncs, or (`secondary`) the jobs that follow them."""
+        return [
+            (name, job)
+            for name, state in self.states.items()
+            for job in self.jobs(state)
+            if job.secondary == secondary and self._ready(state, job, now)
+        ]
 
     async def sync(self, name: str) -> None:
+        """Run the license sync of one application now (tests and faults drive this)."""
         state = self.states[name]
-        state.in_flight = True
+        await self.run_job(state, self.jobs(state)[0])
+
+    async def run_job(self, state: AppState, job: Job[T]) -> None:
+        """One run of one job: record its outcome in its schedule, whatever the work raises."""
+        schedule = job.schedule
+        schedule.in_flight = True
+        due_before = schedule.next_due
+        # A separate limit for the secondary jobs: a scan of 100,000 users takes minutes and
+        # must not delay seat syncs.
+        semaphore = self._scan_semaphore if job.secondary else self._semaphore
         try:
-            async with self._semaphore:
-                await self._sync(state)
+            async with semaphore:
+                started = Instant.now(self.clock)
+                try:
+                    snapshot = await job.work(self._client(state.target))
+                except Exception as exc:
+                    failure = describe_failure(exc, job.what, state.name)
+                    finished = Instant.now(self.clock)
+                    schedule.record_failure(failure, started, finished)
+                    state.failures[failure.reason] += 1
+                    if failure.retry_after is not None:
+                        # One server, one rate limit: every job of the link waits as asked.
+                        for other in state.schedules():
+                            other.hold(schedule.next_due)
+                    return
+                if schedule.up is False:
+                    log.info("%s recovered application=%s", job.what, state.name)
+                jitter = self._jitter(schedule.interval)
+                schedule.record_success(snapshot, started, Instant.now(self.clock), jitter)
         finally:
-            state.in_flight = False
-            self.touch()
-
-    async def _sync(self, state: AppState) -> None:
-        app = state.app
-        started = self._clock()
-        try:
-            snapshot = await self._sources[app.type](self._client(state), app)
-        except Exception as exc:
-            failure = describe_failure(exc, "sync", app.name)
-        else:
-            finished = self._clock()
-            if state.up is False:
-                log.info("sync recovered application=%s", app.name)
-            state.snapshot, state.last_success, state.up = snapshot, finished, True
-            state.last_error, state.consecutive_failures = None, 0
-            state.last_attempt, state.last_duration = finished, finished - started
-            state.next_due = started + state.interval + self._jitter(state.interval)
-            return
-        if self.states.get(app.name) is not state:
-            return  # removed or replaced by a reload while it ran
-        finished = self._clock()
-        reason, retry_after = failure.reason, failure.retry_after
-        state.up, state.last_error = False, f"{reason}: {failure.message}"
-        state.failures[reason] += 1
-        state.consecutive_failures += 1
-        state.last_attempt, state.last_duration = finished, finished - started
-        state.next_due = finished + self._backoff(state, reason, retry_after)
-        if retry_after is not None and state.users is not None:
-            # One server, one rate limit: the user scan waits as long as the server asked.
-            state.users.next_due = max(state.users.next_due, finished + retry_after)
-
-    def _backoff(self, state: AppState, reason: str, retry_after: float | None) -> float:
-        return backoff(state.interval, state.consecutive_failures, reason, retry_after)
-
-    def due_scans(self, now: float) -> list[str]:
-        """Applications whose user scan is due now.
-
-        Only while the seat sync is up: a failing server is not hit twice as often, and a bad
-        password does not count two failed logins towards Atlassian's CAPTCHA lockout.
-        """
-        return [name for name, s in self.states.items() if _scan_waiting(s) and s.users_due(now)]
-
-    async def scan_users(self, name: str) -> None:
-        state = self.states[name]
-        users = state.users
-        if users is None:
-            return
-        users.in_flight = True
-        try:
-            async with self._scan_semaphore:
-                scan = self._user_scans[state.app.type]
-                await scan_once(state, scan, self._client(state), self._clock, self._jitter)
-        finally:
-            users.in_flight = False
+            if schedule.next_due == due_before:
+                # Recording itself failed (a bug): never leave a job due now, or the loop spins.
+                schedule.next_due = self.clock.monotonic() + schedule.interval
+            schedule.in_flight = False
             self.touch()
 
     def _jitter(self, interval: float) -> float:
@@ -227,44 +208,44 @@ class Poller:
         return self._rng.uniform(0, min(0.1 * interval, 30.0))
 
     async def run_due(self) -> None:
-        """Sync and scan every application that is due now and wait for them (tests drive this)."""
-        await asyncio.gather(*(self.sync(name) for name in self.due(self._clock())))
-        # Then the scans, which a first successful sync may just have made due.
-        await asyncio.gather(*(self.scan_users(name) for name in self.due_scans(self._clock())))
+        """Run every job that is due now and wait for them (tests drive this)."""
+        for secondary in (False, True):  # the secondary ones a first sync just made due
+            due = self.due(self.clock.monotonic(), secondary=secondary)
+            await asyncio.gather(*(self.run_job(self.states[n], job) for n, job in due))
+
+    def _spawn(self, work: Awaitable[None], name: str) -> None:
+        task = asyncio.ensure_future(work)
+        task.set_name(name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _next_wake(self, now: float) -> float:
+        waiting = [
+            job.schedule.next_due
+            for state in self.states.values()
+            for job in self.jobs(state)
+            if not job.schedule.in_flight and (not job.secondary or state.sync.up is True)
+        ]
+        return min(max(0.0, min(waiting, default=now + MAX_SLEEP) - now), MAX_SLEEP)
 
     async def run(self) -> None:
-        """Start due syncs as tasks, forever; an application never waits for another one."""
+        """Start due jobs as tasks, forever; an application never waits for another one."""
         while True:
             self._wake.clear()
-            now = self._clock()
-            for name in self.due(now):
-                self.states[name].in_flight = True
-                task = asyncio.create_task(self.sync(name), name=f"sync-{name}")
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
-            for name in self.due_scans(now):
-                users = self.states[name].users
-                assert users is not None
-                users.in_flight = True
-                task = asyncio.create_task(self.scan_users(name), name=f"users-{name}")
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
-            waiting = [s.next_due for s in self.states.values() if not s.in_flight]
-            waiting += [
-                s.users.next_due
-                for s in self.states.values()
-                if s.users is not None and _scan_waiting(s)
-            ]
-            delay = max(0.0, min(waiting, default=now + 60.0) - now)
+            now = self.clock.monotonic()
+            for secondary in (False, True):
+                for name, job in self.due(now, secondary=secondary):
+                    job.schedule.in_flight = True
+                    self._spawn(self.run_job(self.states[name], job), f"{job.what}-{name}")
             # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
             # arrives as the event fires, and the exporter then ignores SIGTERM.
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(min(delay, 60.0)):
+                async with asyncio.timeout(self._next_wake(now)):
                     await self._wake.wait()
 
     def ready(self) -> bool:
         """Every application has finished its first sync, successfully or not."""
-        return all(state.up is not None for state in self.states.values())
+        return all(state.sync.up is not None for state in self.states.values())
 
     async def close(self) -> None:
         for task in list(self._tasks):
@@ -273,8 +254,3 @@ class Poller:
         for http, _ in self._clients.values():
             await http.aclose()
         self._clients.clear()
-
-
-def _scan_waiting(state: AppState) -> bool:
-    """A user scan that is neither running nor held back by a failing seat sync."""
-    return state.users is not None and not state.users.in_flight and state.up is True

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable
 from pathlib import Path
 
-from exporter.config.load import Config, ConfigError, load_config
+from exporter.config.load import ConfigError, load_config
+from exporter.config.targets import Targets, resolve
 from exporter.serve.collector import ReloadStatus
 from exporter.sync.poller import Poller
 from exporter.sync.shard import Shard, select
@@ -21,7 +20,6 @@ class Runtime:
         poller: Poller,
         config_path: Path | None,
         *,
-        clock: Callable[[], float] = time.time,
         lifecycle: bool = False,
         shard: Shard | None = None,
     ) -> None:
@@ -29,14 +27,13 @@ class Runtime:
         self.shard = shard
         self.config_path = config_path
         self.lifecycle = lifecycle
-        self._clock = clock
-        self.started = clock()
+        self.started = poller.clock.time()
         self.reload_status = ReloadStatus(True, self.started)
         self.last_reload_error: str | None = None
 
     @property
-    def config(self) -> Config:
-        return self.poller.config
+    def targets(self) -> Targets:
+        return self.poller.targets
 
     def reload(self) -> None:
         """Load the config file again; a bad file is refused and the running config stays."""
@@ -50,8 +47,8 @@ class Runtime:
             self.poller.touch()  # the reload status on /metrics changed
             log.error("config reload failed, keeping the running config: %s", exc)
             raise
-        self.poller.apply(select(config, self.shard))
-        self.reload_status = ReloadStatus(True, self._clock())
+        self.poller.apply(select(resolve(config), self.shard))
+        self.reload_status = ReloadStatus(True, self.poller.clock.time())
         self.last_reload_error = None
         log.info(
             "config reloaded file=%s applications=%d", self.config_path, len(config.applications)

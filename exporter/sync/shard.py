@@ -8,10 +8,11 @@ between shards unless n changes.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 from dataclasses import dataclass
 
-from exporter.config.load import Config
+from exporter.config.targets import Targets
 
 
 @dataclass(frozen=True)
@@ -34,8 +35,8 @@ def parse_shard(value: str) -> Shard:
     return Shard(int(index), int(count))
 
 
-def select(config: Config, shard: Shard | None) -> Config:
+def select(targets: Targets, shard: Shard | None) -> Targets:
     if shard is None:
-        return config
-    apps = [app for app in config.applications if shard.owns(app.name)]
-    return config.model_copy(update={"applications": apps})
+        return targets
+    owned = tuple(target for target in targets.targets if shard.owns(target.name))
+    return dataclasses.replace(targets, targets=owned)

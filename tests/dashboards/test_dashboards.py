@@ -10,8 +10,7 @@ import pytest
 
 from dashboards import config, render
 from dashboards.overview import FILE as OVERVIEW_FILE
-from dashboards.panels import DATASOURCE
-from dashboards.queries import iter_panels
+from dashboards.panels import DATASOURCE, iter_panels
 
 Json = dict[str, Any]
 

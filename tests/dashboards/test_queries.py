@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from dashboards import queries, render, rules
+from dashboards.panels import iter_panels
 from dashboards.queries import metric_names, substitute
 from exporter.metrics import ALL_METRICS, GRACE_PERIOD_END, LICENSE_METRICS, SYNC_METRICS
 
@@ -39,7 +40,7 @@ def test_all_expressions_covers_targets_and_recording_rules() -> None:
     targets = sum(
         len(p.get("targets", []))
         for d in render.dashboards().values()
-        for p in queries.iter_panels(render.dashboard_data(d))
+        for p in iter_panels(render.dashboard_data(d))
     )
     assert len(where) == targets + len(rules.RECORDING_RULES)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 import tomllib
@@ -9,11 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 KUBERNETES = DEPLOY / "kubernetes"
 SCHEMAS = Path(__file__).parent / "schemas"
+# The image's pinned, hashed runtime dependencies (scripts/lock.sh).
+LOCK = ROOT / "requirements.lock"
 
 
 def load_yaml(path: Path) -> Any:
@@ -42,3 +47,24 @@ def venv_tool(name: str) -> str:
         f"{name} not found next to {sys.executable}: run scripts/test.sh (pip install -e .[dev])"
     )
     return path
+
+
+ENTRY = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)(?: ;.*)?$")
+
+
+def locked(path: Path = LOCK) -> dict[str, tuple[Version, list[str]]]:
+    """Name -> (pinned version, hashes), from the lock's `name==version \\ --hash=...` entries."""
+    text = path.read_text(encoding="utf-8").replace("\\\n", " ")
+    out: dict[str, tuple[Version, list[str]]] = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        head, *options = re.split(r"\s+--", line)
+        match = ENTRY.match(head.strip().rstrip("\\").strip())
+        assert match, f"requirements.lock: not a pinned entry: {line[:80]}"
+        name = canonicalize_name(match[1])
+        assert name not in out, f"requirements.lock pins {name} twice"
+        hashes = [o.removeprefix("hash=") for o in options if o.startswith("hash=sha256:")]
+        out[name] = (Version(match[2]), hashes)
+    return out

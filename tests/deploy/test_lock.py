@@ -7,30 +7,8 @@ import re
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
-from packaging.version import Version
 
-from tests.deploy.files import ROOT, pyproject
-
-LOCK = ROOT / "requirements.lock"
-ENTRY = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)(?: ;.*)?$")
-
-
-def locked() -> dict[str, tuple[Version, list[str]]]:
-    """Name -> (pinned version, hashes), from the lock's `name==version \\ --hash=...` entries."""
-    text = LOCK.read_text(encoding="utf-8").replace("\\\n", " ")
-    out: dict[str, tuple[Version, list[str]]] = {}
-    for line in text.splitlines():
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        head, *options = re.split(r"\s+--", line)
-        match = ENTRY.match(head.strip().rstrip("\\").strip())
-        assert match, f"requirements.lock: not a pinned entry: {line[:80]}"
-        name = canonicalize_name(match[1])
-        assert name not in out, f"requirements.lock pins {name} twice"
-        hashes = [o.removeprefix("hash=") for o in options if o.startswith("hash=sha256:")]
-        out[name] = (Version(match[2]), hashes)
-    return out
+from tests.deploy.files import LOCK, ROOT, locked, pyproject
 
 
 def test_lock_covers_every_runtime_dependency_at_an_allowed_version() -> None:

@@ -38,6 +38,8 @@ def schema_paths(schema: dict[str, Any], node: dict[str, Any], prefix: str) -> s
     for variant in node.get("anyOf", []):
         if variant.get("type") != "null":
             return schema_paths(schema, variant, prefix)
+    if "oneOf" in node:  # the union of application types: every type's keys
+        return set().union(*(schema_paths(schema, v, prefix) for v in node["oneOf"]))
     if node.get("type") == "array" and "items" in node:
         return schema_paths(schema, node["items"], prefix + "[]")
     paths: set[str] = set()

@@ -10,14 +10,13 @@ import pytest
 from exporter.simulator import Simulator
 from exporter.sources.http import SSLContexts
 from tests import certs
-from tests.factories import MakeConfig
-from tests.fakes import Clock
+from tests.factories import FakeClock, MakeConfig
 from tests.faults.rig import CROWD_KEYS, Rig, canary_instances, link
 
 
 @pytest.fixture
 async def rig(
-    tmp_path: Path, clock: Clock, config_factory: MakeConfig, ssl_contexts: SSLContexts
+    tmp_path: Path, clock: FakeClock, config_factory: MakeConfig, ssl_contexts: SSLContexts
 ) -> AsyncIterator[Rig]:
     instances = canary_instances()
     sim = Simulator(instances)

@@ -13,10 +13,11 @@ from typing import Any
 from aiohttp import web
 
 from exporter.config.load import Config
+from exporter.config.targets import resolve
 from exporter.simulator import Fault, SimInstance, Simulator, demo_instances
 from exporter.sources.http import SSLContexts
 from exporter.sync.poller import Poller
-from tests.fakes import Clock
+from tests.factories import FakeClock
 
 APPS = {
     "jira": "jira-prod",
@@ -61,11 +62,11 @@ class Rig:
     """A simulator, a poller of every application in it, and the clock the poller reads."""
 
     def __init__(
-        self, sim: Simulator, config: Config, clock: Clock, contexts: SSLContexts | None = None
+        self, sim: Simulator, config: Config, clock: FakeClock, contexts: SSLContexts | None = None
     ) -> None:
         self.sim = sim
         self.clock = clock
-        self.poller = Poller(config, clock=clock, contexts=contexts)
+        self.poller = Poller(resolve(config), clock=clock, contexts=contexts)
 
     async def sync(self, name: str) -> None:
         await self.poller.sync(name)

@@ -22,7 +22,7 @@ from tests.faults.rig import APPS, CANARY, FAULTS, Rig
 async def test_canary_never_leaks(rig: Rig, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)  # every logger, every level, httpx and aiohttp included
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(LicenseCollector(lambda: rig.poller.states, clock=rig.clock))
+    registry.register(LicenseCollector(lambda: rig.poller.states, rig.clock))
     runtime = Runtime(rig.poller, None)
     outputs: list[str] = []
     faults: list[Fault | None] = [
@@ -35,13 +35,13 @@ async def test_canary_never_leaks(rig: Rig, caplog: pytest.LogCaptureFixture) ->
             rig.sim.set_fault(name, fault)
         # All applications at once: a timeout fault costs one deadline, not one per application.
         await asyncio.gather(*(rig.sync(name) for name in APPS.values()))
-        outputs.extend(rig.poller.states[name].last_error or "" for name in APPS.values())
+        outputs.extend(rig.poller.states[name].sync.last_error or "" for name in APPS.values())
         outputs.append(generate_latest(registry).decode())
         outputs.append(render_status_page(runtime))
-    assert all(s.up for s in rig.poller.states.values()) is False
+    assert all(s.sync.up for s in rig.poller.states.values()) is False
     outputs.append(caplog.text)
     outputs.extend(repr(r.args) for r in caplog.records)
-    outputs.append(repr(rig.poller.config))
+    outputs.append(repr(rig.poller.targets))
     assert len(caplog.records) > 50  # the capture really saw the debug traffic
     for text in outputs:
         assert CANARY not in text

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from exporter.config.load import parse_config
+from exporter.config.targets import resolve
 from exporter.simulator import Simulator, demo_instances
 from exporter.sync.poller import Poller
 from tests.faults.rig import start_tls
@@ -45,14 +46,14 @@ async def test_tls_verification(
             ]
         }
     )
-    poller = Poller(config)
+    poller = Poller(resolve(config))
     try:
         await poller.run_due()
         state = poller.states["bb"]
-        assert state.up is up, state.last_error
+        assert state.sync.up is up, state.sync.last_error
         assert dict(state.failures) == ({reason: 1} if reason else {})
         if reason:
-            assert "CERTIFICATE_VERIFY_FAILED" in (state.last_error or "")
+            assert "CERTIFICATE_VERIFY_FAILED" in (state.sync.last_error or "")
     finally:
         await poller.close()
         await runner.cleanup()

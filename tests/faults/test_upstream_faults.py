@@ -25,7 +25,7 @@ REQUIRED = {
 
 def registry(rig: Rig) -> CollectorRegistry:
     reg = CollectorRegistry(auto_describe=False)
-    reg.register(LicenseCollector(lambda: rig.poller.states, clock=rig.clock))
+    reg.register(LicenseCollector(lambda: rig.poller.states, rig.clock))
     return reg
 
 
@@ -39,7 +39,7 @@ async def test_fault_fails_the_sync_and_keeps_last_good_values(
     await rig.sync(name)
     good = generate_latest(reg)
     state = rig.poller.states[name]
-    assert state.up is True, state.last_error
+    assert state.sync.up is True, state.sync.last_error
 
     rig.sim.set_fault(name, fault)
     caplog.clear()
@@ -50,9 +50,9 @@ async def test_fault_fails_the_sync_and_keeps_last_good_values(
         await asyncio.sleep(0.005)
     await sync
 
-    assert state.up is False
-    assert dict(state.failures) == {reason: 1}, state.last_error
-    assert state.fresh_snapshot(rig.clock.now) is not None
+    assert state.sync.up is False
+    assert dict(state.failures) == {reason: 1}, state.sync.last_error
+    assert state.sync.fresh(rig.clock.now) is not None
     assert reg.get_sample_value("atlassian_license_sync_up", {"application": name}) == 0
     assert (
         reg.get_sample_value(
@@ -63,7 +63,7 @@ async def test_fault_fails_the_sync_and_keeps_last_good_values(
     assert (
         reg.get_sample_value(
             "atlassian_license_seats_used",
-            {"application": name, "product": state.snapshot.products[0].product},
+            {"application": name, "product": state.sync.snapshot.products[0].product},
         )
         is not None
     )  # type: ignore[union-attr]
@@ -82,8 +82,8 @@ async def test_404_on_a_required_endpoint_fails(rig: Rig, type_: str) -> None:
     rig.sim.set_fault(name, Fault("status", status=404, path=REQUIRED[type_]))
     await rig.sync(name)
     state = rig.poller.states[name]
-    assert (state.up, dict(state.failures)) == (False, {"http_404": 1})
-    assert REQUIRED[type_] in (state.last_error or "") or state.last_error
+    assert (state.sync.up, dict(state.failures)) == (False, {"http_404": 1})
+    assert REQUIRED[type_] in (state.sync.last_error or "") or state.sync.last_error
 
 
 @pytest.mark.parametrize("type_", ["jira", "confluence"])
@@ -92,8 +92,8 @@ async def test_404_on_an_optional_endpoint_still_succeeds(rig: Rig, type_: str) 
     rig.sim.set_fault(name, Fault("old_version"))
     await rig.sync(name)
     state = rig.poller.states[name]
-    assert state.up is True and state.snapshot is not None
-    assert all(p.expiry is None for p in state.snapshot.products)
+    assert state.sync.up is True and state.sync.snapshot is not None
+    assert all(p.expiry is None for p in state.sync.snapshot.products)
 
 
 @pytest.mark.parametrize("type_", sorted(APPS))
@@ -110,7 +110,7 @@ async def test_401_is_not_retried_within_the_interval(rig: Rig, type_: str) -> N
     rig.clock.now += 1.5
     await rig.poller.run_due()
     assert rig.sim.count(name) > after_first
-    assert "CAPTCHA" in (rig.poller.states[name].last_error or "")
+    assert "CAPTCHA" in (rig.poller.states[name].sync.last_error or "")
 
 
 @pytest.mark.parametrize("type_", sorted(APPS))
@@ -126,11 +126,12 @@ async def test_retry_after_is_honoured(rig: Rig, type_: str) -> None:
     rig.sim.set_fault(name, None)
     rig.clock.now += 10
     await rig.poller.run_due()
-    assert rig.poller.states[name].up is True
+    assert rig.poller.states[name].sync.up is True
 
 
 async def test_connection_refused_and_dns_failure(rig: Rig) -> None:
     from exporter.config.load import parse_config
+    from exporter.config.targets import resolve
     from exporter.sync.poller import Poller
 
     config = parse_config(
@@ -145,7 +146,7 @@ async def test_connection_refused_and_dns_failure(rig: Rig) -> None:
             ]
         }
     )
-    poller = Poller(config)
+    poller = Poller(resolve(config))
     await poller.run_due()
     assert dict(poller.states["refused"].failures) == {"connection": 1}
     assert dict(poller.states["nodns"].failures) == {"dns": 1}

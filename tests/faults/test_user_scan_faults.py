@@ -32,16 +32,16 @@ async def test_a_failed_user_scan_leaves_sync_up_and_keeps_the_last_counts(
     rig.clock.now += 3600 + 31  # the next scan is due (jitter is at most 30 s); so is the sync
     caplog.clear()
     await rig.poller.run_due()
-    assert state.up is True and users.up is False
+    assert state.sync.up is True and users.up is False
     assert dict(state.failures) == {"http_429": 1}
-    assert users.snapshot == counts and users.fresh_snapshot(rig.clock.now, 3) == counts
+    assert users.snapshot == counts and users.fresh(rig.clock.now) == counts
     (record,) = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert record.getMessage().startswith(f"user scan failed application={name} url_path=")
     assert "reason=http_429" in record.getMessage()
     # Retry-After holds back the seat sync of the same server too.
-    assert state.next_due >= rig.clock.now + 600 and users.next_due >= rig.clock.now + 600
+    assert state.sync.next_due >= rig.clock.now + 600 and users.next_due >= rig.clock.now + 600
     reg = CollectorRegistry(auto_describe=False)
-    reg.register(LicenseCollector(lambda: rig.poller.states, clock=rig.clock))
+    reg.register(LicenseCollector(lambda: rig.poller.states, rig.clock))
     assert reg.get_sample_value("atlassian_license_sync_up", {"application": name}) == 1
     assert reg.get_sample_value("atlassian_license_users_sync_up", {"application": name}) == 0
     failures = {"application": name, "reason": "http_429"}

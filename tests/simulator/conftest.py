@@ -9,7 +9,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from exporter.simulator import SimInstance, Simulator
-from tests.fakes import Clock
+from tests.factories import FakeClock
 from tests.simulator.instances import (
     MakeClient,
     SimClient,
@@ -20,7 +20,7 @@ from tests.simulator.instances import (
 
 
 @pytest.fixture
-async def make_client(clock: Clock) -> AsyncIterator[MakeClient]:
+async def make_client(clock: FakeClock) -> AsyncIterator[MakeClient]:
     """Start a simulator in-process (aiohttp TestServer) and return it with a client."""
     clients: list[TestClient[web.Request, web.Application]] = []
 

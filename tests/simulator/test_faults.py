@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from exporter.simulator import Fault, RecordedRequest, Simulator
-from tests.fakes import Clock
+from tests.factories import FakeClock
 from tests.simulator.instances import (
     ADMIN,
     WRONG,
@@ -56,7 +56,7 @@ async def test_reset_breaks_the_body_off(estate: SimClient) -> None:
     assert sim.requests("jira-a")[-1].status == 200
 
 
-async def test_reset_seen_by_httpx_on_a_real_port(clock: Clock) -> None:
+async def test_reset_seen_by_httpx_on_a_real_port(clock: FakeClock) -> None:
     sim = Simulator([jira_instance()], clock=clock)
     base = await sim.start()
     try:
@@ -260,7 +260,7 @@ async def test_latency_applies_to_instances_only(make_client: MakeClient) -> Non
     assert (await held).status == 200
 
 
-async def test_requests_are_recorded_in_order(estate: SimClient, clock: Clock) -> None:
+async def test_requests_are_recorded_in_order(estate: SimClient, clock: FakeClock) -> None:
     sim, client = estate
     await client.get(ROLES, headers=ADMIN)
     await client.get(ROLES + "?x=1", headers=WRONG)
@@ -297,7 +297,7 @@ async def test_client_giving_up_on_a_drip_is_harmless(estate: SimClient) -> None
     assert (await client.get(COUNT, headers=ADMIN)).status == 200
 
 
-async def test_stop_does_not_wait_for_a_slow_fault(clock: Clock) -> None:
+async def test_stop_does_not_wait_for_a_slow_fault(clock: FakeClock) -> None:
     sim = Simulator([jira_instance()], clock=clock)
     await sim.start()
     sim.set_fault("jira-a", Fault("slow", seconds=30))

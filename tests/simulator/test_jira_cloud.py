@@ -8,7 +8,7 @@ import pytest
 
 from exporter.simulator import Fault
 from exporter.simulator.model import DAY
-from tests.fakes import Clock
+from tests.factories import FakeClock
 from tests.simulator.instances import CLOUD_TOKEN as TOKEN
 from tests.simulator.instances import CLOUD_VIEWER as VIEWER
 from tests.simulator.instances import MakeClient, SimClient, cloud_instance
@@ -52,7 +52,7 @@ async def test_license_plans_need_a_login_but_no_admin(site: SimClient) -> None:
 
 
 async def test_approximate_count_is_a_string_cached_for_7_days(
-    site: SimClient, clock: Clock
+    site: SimClient, clock: FakeClock
 ) -> None:
     _, client = site
     url = f"{API}/license/approximateLicenseCount/product/jira-software"
@@ -73,7 +73,7 @@ async def test_approximate_count_is_a_string_cached_for_7_days(
     }
 
 
-async def test_429_says_when_the_rate_limit_resets(site: SimClient, clock: Clock) -> None:
+async def test_429_says_when_the_rate_limit_resets(site: SimClient, clock: FakeClock) -> None:
     sim, client = site
     sim.set_fault("site", Fault("status", status=429))
     resp = await client.get(f"{API}/applicationrole", headers=TOKEN)

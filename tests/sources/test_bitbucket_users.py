@@ -4,9 +4,9 @@ import logging
 
 import pytest
 
+from exporter.config.users import ScanSettings
 from exporter.sources import bitbucket_users
 from exporter.sources.model import ProductUsers, SourceError
-from exporter.sources.users import ScanSettings
 from tests.factories import Upstream, fixture, make_app, pages
 
 LICENSED = "/rest/api/1.0/users"

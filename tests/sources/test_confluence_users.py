@@ -4,9 +4,9 @@ import logging
 
 import pytest
 
+from exporter.config.users import ScanSettings
 from exporter.sources import confluence_users
 from exporter.sources.model import ProductUsers, UsersSnapshot
-from exporter.sources.users import ScanSettings
 from tests.factories import Upstream, fixture, make_app, pages
 
 ACTIVE = "/rest/api/user/list/active"

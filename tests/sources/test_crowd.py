@@ -5,9 +5,9 @@ from typing import Any
 
 import pytest
 
+from exporter.config.users import ScanSettings
 from exporter.sources import crowd
 from exporter.sources.model import ProductLicense, ProductUsers, SourceError
-from exporter.sources.users import ScanSettings
 from tests.factories import Upstream, fixture, make_app
 from tests.sources.crowd_upstream import BASE, upstream
 
