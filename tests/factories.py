@@ -15,6 +15,7 @@ from exporter.apptypes.base import Fetch, Scan
 from exporter.config.load import Application, Config, parse_config
 from exporter.config.targets import Target, Targets, resolve
 from exporter.sources.http import LinkClient, auth_for
+from exporter.sync.clock import Instant
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BASE_URL = "http://upstream.test/ctx"
@@ -82,6 +83,11 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
+
+
+def at(seconds: float) -> Instant:
+    """A moment of the FakeClock, on which wall and monotonic time agree."""
+    return Instant(seconds, seconds)
 
 
 def json_response(

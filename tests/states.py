@@ -8,18 +8,12 @@ from __future__ import annotations
 from collections import Counter
 
 from exporter.sources.model import ProductLicense, Snapshot, UsersSnapshot
-from exporter.sync.clock import Instant
 from exporter.sync.poller import AppState
 from exporter.sync.schedule import Schedule
-from tests.factories import make_target
+from tests.factories import at, make_target
 
 CROWD_APP = {"crowd_application_id": 3, "crowd_application_type": "jira"}
 NOW = 1_750_000_000.0
-
-
-def at(seconds: float) -> Instant:
-    """A moment of the test clock, on which wall and monotonic time agree."""
-    return Instant(seconds, seconds)
 
 
 def state(

@@ -14,9 +14,9 @@ from exporter.serve.collector import LicenseCollector, ReloadStatus
 from exporter.sources.model import ProductLicense, ProductUsers, Snapshot, UsersSnapshot
 from exporter.sync.poller import AppState
 from exporter.sync.schedule import Schedule
-from tests.factories import FakeClock, Upstream, fixture, make_app, make_target
+from tests.factories import FakeClock, Upstream, at, fixture, make_app, make_target
 from tests.sources.crowd_upstream import search, summaries
-from tests.states import CROWD_APP, NOW, at, state, users_state
+from tests.states import CROWD_APP, NOW, state, users_state
 
 GOLDEN = Path(__file__).parent / "golden"
 

@@ -27,8 +27,8 @@ from exporter.serve.exposition import (
 )
 from exporter.sources.model import ProductLicense, ProductUsers, Snapshot, UsersSnapshot
 from exporter.sync.poller import AppState
-from tests.factories import FakeClock
-from tests.states import NOW, at, state, users_state
+from tests.factories import FakeClock, at
+from tests.states import NOW, state, users_state
 
 TEXT = choose_encoder("")
 OPENMETRICS = choose_encoder(OM_TYPE)
