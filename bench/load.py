@@ -1,13 +1,13 @@
 """Load test of /metrics while syncs run and upstream faults are injected.
 
-Starts the simulator (200 instances) and the exporter (200 applications, short sync
-interval) as separate processes on loopback, then drives /metrics with many concurrent
-clients for a bounded time while a fault rotation hits a quarter of the instances.
-Reports requests, errors, latency percentiles, the syncs that ran meanwhile, the CPU each
-process used and the exporter's peak RSS. Exits 1 when the goal (no error, p99 < 100 ms) is
-missed.
+Starts the simulator and the exporter (200 applications, short sync interval) as separate
+processes on loopback, then drives /metrics with many concurrent clients for a bounded time
+while a fault rotation hits a quarter of the instances. Reports requests, errors, latency
+percentiles, the syncs that ran meanwhile, the CPU each process used and the exporter's peak
+RSS. Exits 1 when the goal (no error, p99 < 100 ms) is missed.
 
     .venv/bin/python bench/load.py [--apps 200] [--clients 50] [--seconds 30]
+    .venv/bin/python bench/load.py --apps 40 --clients 10 --seconds 5   # a smoke run
 """
 
 from __future__ import annotations
@@ -25,25 +25,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from prometheus_client.parser import text_string_to_metric_families
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.measure import percentile
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # as `python bench/load.py`
+
+from bench.measure import percentile, table
 from bench.procs import (
     HOST,
     Proc,
     cpu_seconds,
-    http_get,
     memory_kib,
+    snapshot,
     start_exporter,
     start_simulator,
-    wait_until,
 )
+from bench.reference import samples
 from bench.scrape import Connection, connect
-from bench.tree import snapshot
-from bench.workload import LATENCY_MS, apps, config_dict
+from bench.workload import apps, config_dict
 
-FAULTS = [
+FAULTS: list[dict[str, object]] = [
     {"kind": "slow", "seconds": 5},
     {"kind": "status", "status": 500},
     {"kind": "status", "status": 429, "retry_after": "5"},
@@ -53,28 +52,27 @@ FAULTS = [
     {"kind": "malformed_json"},
     {"kind": "unauthorized", "captcha": True},
 ]
-
-
-async def rotate_faults(sim: str, names: list[str], stop: asyncio.Event) -> int:
-    """Every second, move a fault to the next instance of the faulty quarter."""
-    injected = 0
-    async with httpx.AsyncClient(timeout=5) as client:
-        for name, fault in zip(itertools.cycle(names), itertools.cycle(FAULTS)):
-            if stop.is_set():
-                break
-            await client.post(f"{sim}/-/sim/{name}/fault", json=fault)
-            injected += 1
-            await asyncio.sleep(1)
-        for name in names:
-            await client.post(f"{sim}/-/sim/{name}/fault", json={})
-    return injected
-
-
 # What Prometheus 2.x sends: OpenMetrics preferred. curl and most tools send */*: text.
 PROMETHEUS_ACCEPT = (
     "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;"
     "q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"
 )
+FAILURES = (OSError, TimeoutError, EOFError, ValueError, RuntimeError, zlib.error)
+
+
+async def rotate_faults(sim: Proc, names: list[str], stop: asyncio.Event) -> int:
+    """Every second, move a fault to the next instance of the faulty quarter."""
+    injected = 0
+    async with httpx.AsyncClient(base_url=f"http://{HOST}:{sim.port}", timeout=5) as client:
+        for name, fault in zip(itertools.cycle(names), itertools.cycle(FAULTS)):
+            if stop.is_set():
+                break
+            await client.post(f"/-/sim/{name}/fault", json=fault)
+            injected += 1
+            await asyncio.sleep(1)
+        for name in names:
+            await client.post(f"/-/sim/{name}/fault", json={})
+    return injected
 
 
 @dataclass
@@ -83,7 +81,7 @@ class Driven:
 
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
-    error_examples: list[str] = field(default_factory=list)
+    examples: list[str] = field(default_factory=list)
     wall: float = 0.0
     cpu: float = 0.0
 
@@ -96,33 +94,21 @@ async def drive(port: int, clients: int, seconds: float, applications: int) -> D
     bytes already checked).
 
     The client is bench/scrape.py's raw HTTP/1.1 one: the driver shares 2 cores with the
-    exporter, and a closed loop measures whichever side is slower. httpx needs about 6 ms of
-    CPU per answer and aiohttp's client 1.5 ms, so with either the driver, not the exporter,
-    set the latency (about 150 and 700 requests/s for one driver process).
+    exporter, and a closed loop measures whichever side is slower (with httpx or aiohttp's
+    client, about 150 and 700 requests/s for one driver process).
     """
-    requests = [
-        (
-            f"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{accept}"
-            "Accept-Encoding: gzip\r\n\r\n"
-        ).encode()
-        for accept in (f"Accept: {PROMETHEUS_ACCEPT}\r\n", "")
-    ]
-    driven = Driven()
-    deadline = time.monotonic() + seconds
+    driven, deadline = Driven(), time.monotonic() + seconds
     # Bodies already checked: the exporter serves identical bytes until its state changes, and
     # decompressing every answer would cost the driver 0.6 ms each, more than the exporter.
     checked: set[bytes] = set()
 
     def check(status: int, headers: dict[str, str], body: bytes, openmetrics: bool) -> str:
         """What is wrong with an answer, or ""."""
-        if status != 200:
-            return f"HTTP {status}"
-        if headers.get("content-encoding") != "gzip":
-            return "not gzip"
-        if headers.get("content-type", "").startswith("application/openmetrics-text") != (
-            openmetrics
-        ):
-            return f"wrong format {headers.get('content-type')}"
+        kind = headers.get("content-type", "")
+        if status != 200 or headers.get("content-encoding") != "gzip":
+            return f"HTTP {status}, content-encoding {headers.get('content-encoding')}"
+        if kind.startswith("application/openmetrics-text") != openmetrics:
+            return f"wrong format {kind}"
         if body in checked:
             return ""
         text = gzip.decompress(body)
@@ -136,34 +122,24 @@ async def drive(port: int, clients: int, seconds: float, applications: int) -> D
         return ""
 
     async def worker(openmetrics: bool) -> None:
-        request = requests[0 if openmetrics else 1]
+        accept = f"Accept: {PROMETHEUS_ACCEPT}\r\n" if openmetrics else ""
+        request = f"GET /metrics HTTP/1.1\r\nHost: {HOST}:{port}\r\n{accept}"
+        request += "Accept-Encoding: gzip\r\n\r\n"
         connection: Connection | None = None
         while time.monotonic() < deadline:
             started = time.perf_counter()
             try:
                 async with asyncio.timeout(10):
-                    if connection is None:
-                        connection = await connect(port)
-                    status, headers, body = await connection.fetch(request)
-                problem = check(status, headers, body, openmetrics)
-            except (
-                OSError,
-                TimeoutError,
-                EOFError,
-                ValueError,
-                RuntimeError,
-                zlib.error,
-                asyncio.LimitOverrunError,
-            ) as exc:
+                    connection = connection or await connect(port)
+                    problem = check(*await connection.fetch(request.encode()), openmetrics)
+            except FAILURES as exc:  # asyncio.LimitOverrunError is a RuntimeError
                 problem = f"{type(exc).__name__}: {exc}"
                 if connection is not None:
                     connection.close()
                 connection = None
-            if problem:
-                # Not in the percentiles: a refused connection would make them look better.
+            if problem:  # not in the percentiles: a refused connection would look fast
                 driven.errors += 1
-                if len(driven.error_examples) < 3:
-                    driven.error_examples.append(problem)
+                driven.examples += [problem] if len(driven.examples) < 3 else []
             else:
                 driven.latencies.append(time.perf_counter() - started)
         if connection is not None:
@@ -183,42 +159,31 @@ def drive_process(port: int, clients: int, seconds: float, applications: int) ->
     return driven
 
 
-def sync_progress(port: int) -> tuple[dict[str, float], float]:
+def sync_progress(exporter: Proc) -> tuple[dict[str, float], float]:
     """Each application's last successful sync, and the failed syncs so far, from /metrics."""
-    status, body = http_get(port, "/metrics", timeout=10)
+    status, body = exporter.get("/metrics", timeout=10)
     if status != 200:
         raise RuntimeError(f"/metrics answered {status}")
     text = body.decode()
-    last_success: dict[str, float] = {}
-    failures = 0.0
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            if sample.name == "atlassian_license_sync_last_success_timestamp_seconds":
-                last_success[sample.labels["application"]] = sample.value
-            elif sample.name == "atlassian_license_sync_failures_total":
-                failures += sample.value
-    return last_success, failures
+    failures = sum(v for _, v in samples(text, "atlassian_license_sync_failures_total"))
+    success = samples(text, "atlassian_license_sync_last_success_timestamp_seconds")
+    return {labels["application"]: v for labels, v in success}, failures
 
 
-async def main_async(
-    args: argparse.Namespace, sim: str, exporter_port: int, faulty: list[str]
+async def run_drivers(
+    args: argparse.Namespace, sim: Proc, exporter: Proc, faulty: list[str]
 ) -> tuple[list[Driven], int]:
     stop = asyncio.Event()
     rotation = asyncio.create_task(rotate_faults(sim, faulty, stop))
     loop = asyncio.get_running_loop()
     shares = [len(range(i, args.clients, args.processes)) for i in range(args.processes)]
     with ProcessPoolExecutor(args.processes) as pool:
+        work = (args.seconds, args.apps)
         results = await asyncio.gather(
-            *(
-                loop.run_in_executor(
-                    pool, drive_process, exporter_port, share, args.seconds, args.apps
-                )
-                for share in shares
-            )
+            *(loop.run_in_executor(pool, drive_process, exporter.port, n, *work) for n in shares)
         )
     stop.set()
-    injected = await rotation
-    return results, injected
+    return results, await rotation
 
 
 def main() -> int:
@@ -226,12 +191,7 @@ def main() -> int:
     parser.add_argument("--apps", type=int, default=200)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=30)
-    parser.add_argument(
-        "--processes",
-        type=int,
-        default=2,
-        help="driver processes sharing the clients (default 2: one per core)",
-    )
+    parser.add_argument("--processes", type=int, default=2, help="driver processes (one a core)")
     parser.add_argument(
         "--sync-interval",
         default="10s",
@@ -241,76 +201,56 @@ def main() -> int:
     args = parser.parse_args()
     snapshot()  # the processes run a copy of exporter/ (bench/procs.py's spawn)
     logs = Path(tempfile.mkdtemp(prefix="load-"))
-    sim, sim_port = start_simulator(args.apps, LATENCY_MS, logs)
+    sim = start_simulator(args.apps, logs)
     exporter: Proc | None = None
     try:
-        sim_url = f"http://{HOST}:{sim_port}"
-        selected = apps(sim_url, args.apps)
-        config = config_dict(selected)
-        config["global"].update(sync_interval=args.sync_interval, timeout="2s")
-        started, port = start_exporter("load", config, logs)
-        exporter = started
-
-        def ready() -> bool:
-            started.check_alive()
-            return http_get(port, "/-/ready")[0] == 200
-
-        wait_until(ready, 120, "the exporter to be ready", step=0.2)
+        selected = list(apps(sim).values())
+        config = config_dict(selected, sync_interval=args.sync_interval, timeout="2s")
+        exporter = start_exporter("load", config, logs)
+        exporter.wait_for("/-/ready", 120, step=0.2)
         pids = {"exporter": exporter.pid, "simulator": sim.pid}
-        synced_before, failed_before = sync_progress(port)
+        synced_before, failed_before = sync_progress(exporter)
         cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
         wall = time.perf_counter()
         faulty = [app.name for app in selected[: args.apps // 4]]
-        driven, injected = asyncio.run(main_async(args, sim_url, port, faulty))
+        driven, injected = asyncio.run(run_drivers(args, sim, exporter, faulty))
         wall = time.perf_counter() - wall
         cpu = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in pids.items()}
         cpu["load driver"] = sum(d.cpu for d in driven)
-        synced_after, failed_after = sync_progress(port)
-        succeeded = sum(
-            1 for name, when in synced_after.items() if when > synced_before.get(name, 0.0)
-        )
-        failed = failed_after - failed_before
-        alive = exporter.alive()
-        rss = memory_kib(exporter.pid)["VmHWM"] / 1024
+        synced_after, failed_after = sync_progress(exporter)
+        succeeded = sum(1 for name, t in synced_after.items() if t > synced_before.get(name, 0.0))
+        alive, rss = exporter.alive(), memory_kib(exporter.pid)["VmHWM"] / 1024
     finally:
         for proc in (exporter, sim):
             if proc is not None:
                 proc.stop()
     ms = [v * 1000 for d in driven for v in d.latencies]
     errors = sum(d.errors for d in driven)
-    examples = [e for d in driven for e in d.error_examples][:3]
     # Each process counts its own clients' time: from its first request to its last answer.
     per_second = sum(len(d.latencies) / d.wall for d in driven if d.wall)
-    p99 = percentile(ms, 99) if ms else float("inf")
+    some = [e for d in driven for e in d.examples][:3]
+    examples = f" (e.g. {'; '.join(some)})" if some else ""
     rows = [
-        ("applications", f"{args.apps}"),
-        ("concurrent clients", f"{args.clients}"),
+        ("applications", args.apps),
+        ("concurrent clients", args.clients),
         ("duration", f"{args.seconds:g} s"),
         ("sync interval", args.sync_interval),
         ("faults injected", f"{injected} (rotating over {args.apps // 4} apps)"),
-        ("failed syncs and user scans during the run", f"{failed:.0f}"),
+        ("failed syncs and user scans during the run", f"{failed_after - failed_before:.0f}"),
         ("applications with a newer successful sync", f"{succeeded} of {args.apps}"),
-        ("driver processes", f"{args.processes}"),
+        ("driver processes", args.processes),
         ("formats asked for", "half OpenMetrics (Prometheus' Accept), half text; all gzip"),
-        ("good answers", f"{len(ms)}"),
-        ("errors", f"{errors}" + (f" (e.g. {'; '.join(examples)})" if examples else "")),
+        ("good answers", len(ms)),
+        ("errors", f"{errors}{examples}"),
         ("good answers/s", f"{per_second:.0f}"),
-        *(
-            (f"latency p{q} (good answers)", f"{percentile(ms, q):.1f} ms" if ms else "-")
-            for q in (50, 90, 99)
-        ),
-        ("latency max", f"{max(ms):.1f} ms" if ms else "-"),
-        *(
-            (f"CPU used, {name}", f"{seconds:.1f} s ({seconds / wall:.2f} cores)")
-            for name, seconds in cpu.items()
-        ),
+        *((f"latency p{q} (good answers)", f"{percentile(ms, q):.1f} ms") for q in (50, 90, 99)),
+        ("latency max", f"{max(ms, default=0):.1f} ms"),
+        *((f"CPU used, {name}", f"{s:.1f} s ({s / wall:.2f} cores)") for name, s in cpu.items()),
         ("exporter peak RSS", f"{rss:.1f} MiB"),
-        ("exporter alive", f"{alive}"),
+        ("exporter alive", alive),
     ]
-    print("| load test | value |\n|---|---|")
-    for key, value in rows:
-        print(f"| {key} | {value} |")
-    goal = errors == 0 and alive and p99 < 100
+    print("\n".join(table("load test | value", rows)))
+    goal = not errors and alive and bool(ms) and percentile(ms, 99) < 100
     print(f"goal (no error, p99 < 100 ms, {args.apps} applications): {'met' if goal else 'MISSED'}")
     return 0 if goal else 1
 

@@ -7,27 +7,23 @@ import io
 import pstats
 import re
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-# pstats' function key: (filename, line, name)
+# pstats' function key: (filename, line, name); value: (cc, nc, tottime, cumtime, callers)
 Key = tuple[str, int, str]
 
 _COMPONENTS = [
-    ("failed `import sniffio` (importlib path scan)", re.compile(r"importlib|_distutils_hack")),
-    ("httpx", re.compile(r"site-packages/httpx/")),
-    ("httpcore", re.compile(r"site-packages/httpcore/")),
-    ("h11", re.compile(r"site-packages/h11/")),
-    ("anyio", re.compile(r"site-packages/anyio/")),
-    ("aiohttp", re.compile(r"site-packages/aiohttp/")),
-    ("prometheus_client", re.compile(r"site-packages/prometheus_client/")),
-    ("exporter", re.compile(r"/exporter/")),
-    ("asyncio (stdlib)", re.compile(r"/asyncio/")),
-    ("json (stdlib)", re.compile(r"/json/")),
-    ("ssl (stdlib)", re.compile(r"/ssl\.py")),
-    ("other Python", re.compile(r"\.py$")),
-    ("generated code (namedtuple/dataclass __new__/__init__)", re.compile(r"^<string>$")),
+    ("imports at run time (importlib)", r"importlib|_distutils_hack"),
+    *((name, f"site-packages/{name}/") for name in ("httpx", "httpcore", "h11", "anyio")),
+    *((name, f"site-packages/{name}/") for name in ("aiohttp", "prometheus_client")),
+    ("exporter", r"/exporter/"),
+    ("asyncio (stdlib)", r"/asyncio/"),
+    ("json (stdlib)", r"/json/"),
+    ("ssl (stdlib)", r"/ssl\.py"),
+    ("other Python", r"\.py$"),
+    ("generated code (namedtuple/dataclass __new__/__init__)", r"^<string>$"),
 ]
 
 
@@ -35,22 +31,34 @@ def component(key: Key) -> str:
     filename, _, name = key
     if filename == "~":  # C functions
         if "posix.stat" in name or "_imp." in name:
-            return "failed `import sniffio` (importlib path scan)"
+            return "imports at run time (importlib)"
         if "_socket.socket" in name or "select.epoll" in name:
             return "socket syscalls"
         if "json" in name or "scanner" in name:
             return "json (stdlib)"
         return "C builtins (isinstance, str, dict, ...)"
-    for label, pattern in _COMPONENTS:
-        if pattern.search(filename):
-            return label
-    return "other"
+    return next((label for label, rx in _COMPONENTS if re.search(rx, filename)), "other")
 
 
-@dataclass
+def short(filename: str) -> str:
+    """A file's path from its package (site-packages, the stdlib, the bench's copy)."""
+    if filename == "~":
+        return "C functions"
+    return re.sub(r".*/(site-packages|lib/python3\.\d+|work/[^/]+|bench/out/tree)/", "", filename)
+
+
+def label(key: Key) -> str:
+    filename, line, name = key
+    return name if filename == "~" else f"{short(filename)}:{line}({name})"
+
+
 class Profile:
-    stats: pstats.Stats
-    total: float  # profiled seconds (cProfile's own clock; inflated by profiling)
+    def __init__(self) -> None:
+        self.stats: pstats.Stats | None = None
+        self.total = 0.0  # profiled seconds (cProfile's own clock; inflated by profiling)
+
+    def _raw(self) -> dict[Key, tuple[int, int, float, float, object]]:
+        return getattr(self.stats, "stats", {})
 
     def by_component(self) -> list[tuple[str, float]]:
         sums: dict[str, float] = defaultdict(float)
@@ -72,42 +80,48 @@ class Profile:
                 calls, tottime, cumtime = calls + nc, tottime + tt, cumtime + ct
         return calls, tottime, cumtime
 
+    def by_file(self, count: int) -> list[tuple[str, float]]:
+        """Own time summed per source file (C functions as one), the `count` largest."""
+        sums: dict[str, float] = defaultdict(float)
+        for (filename, _, _), (_, _, tottime, _, _) in self._raw().items():
+            sums[short(filename)] += tottime
+        return sorted(sums.items(), key=lambda kv: -kv[1])[:count]
+
     def dump(self, path: Path, count: int = 60) -> None:
         out = io.StringIO()
-        self.stats.stream = out  # type: ignore[attr-defined]
-        self.stats.sort_stats("tottime").print_stats(count)
-        self.stats.sort_stats("cumulative").print_stats(count)
+        if self.stats is not None:
+            self.stats.stream = out  # type: ignore[attr-defined]
+            self.stats.sort_stats("tottime").print_stats(count)
+            self.stats.sort_stats("cumulative").print_stats(count)
         path.write_text(out.getvalue())
 
-    def _raw(self) -> dict[Key, tuple[int, int, float, float, object]]:
-        return self.stats.stats  # type: ignore[attr-defined, no-any-return]
 
-
-def label(key: Key) -> str:
-    filename, line, name = key
-    if filename == "~":
-        return name
-    short = re.sub(r".*/(site-packages|lib/python3\.\d+|work/main)/", "", filename)
-    return f"{short}:{line}({name})"
-
-
-async def profile_async(work: Callable[[], Awaitable[object]]) -> Profile:
-    profiler = cProfile.Profile()
+@contextmanager
+def profiled() -> Iterator[Profile]:
+    """The block runs under cProfile; the Profile is filled in when it ends."""
+    profile, profiler = Profile(), cProfile.Profile()
     profiler.enable()
     try:
-        await work()
+        yield profile
     finally:
         profiler.disable()
-    stats = pstats.Stats(profiler)
-    return Profile(stats, stats.total_tt)  # type: ignore[attr-defined]
+        profile.stats = pstats.Stats(profiler)
+        profile.total = profile.stats.total_tt  # type: ignore[attr-defined]
 
 
-def profile_sync(work: Callable[[], object]) -> Profile:
-    profiler = cProfile.Profile()
-    profiler.enable()
-    try:
-        work()
-    finally:
-        profiler.disable()
-    stats = pstats.Stats(profiler)
-    return Profile(stats, stats.total_tt)  # type: ignore[attr-defined]
+def render_notes(profile: Profile, renders: int) -> list[str]:
+    notes = []
+    for part, name, what in (
+        ("prometheus_client/exposition.py", "generate_latest", "`generate_latest` (whole render)"),
+        ("prometheus_client/exposition.py", "sample_line", "`generate_latest.sample_line`"),
+        ("prometheus_client/utils.py", "floatToGoString", "`floatToGoString`"),
+        ("prometheus_client/metrics_core.py", "add_metric", "`GaugeMetricFamily.add_metric`"),
+        ("prometheus_client/samples.py", "__new__", "`Sample` namedtuple creation"),
+    ):
+        calls, own, cum = profile.function(part, name)
+        if calls:
+            notes.append(
+                f"{what}: {calls // renders} calls per render, {1000 * cum / renders:.2f} ms "
+                f"per render cumulative ({1000 * own / renders:.2f} ms own)."
+            )
+    return notes

@@ -8,26 +8,22 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.measure import Latency
 from bench.procs import (
     Others,
     Proc,
     cpu_seconds,
-    http_get,
     memory_kib,
     start_exporter,
     start_reference_server,
-    wait_until,
 )
-from bench.reference import families_from_exposition
-from bench.scrape import Latency, scrape
+from bench.reference import families_from_exposition, samples
+from bench.scrape import scrape
 from bench.workload import App, config_dict
-
-SYNC_UP = re.compile(rb'^atlassian_license_sync_up\{application="([^"]+)"\} 1\.0$', re.M)
 
 
 @dataclass
@@ -44,55 +40,29 @@ class Started:
     rss_kib: int = 0
 
 
-def wait_started(
-    proc: Proc, port: int, selected: list[App], timeout: float, step: float, sim_pid: int
-) -> Started:
-    others = Others([proc.pid, sim_pid])
-
-    def healthy() -> bool:
-        proc.check_alive()
-        return http_get(port, "/-/healthy")[0] == 200
-
-    def ready() -> bool:
-        proc.check_alive()
-        return http_get(port, "/-/ready")[0] == 200
-
-    listening = wait_until(healthy, timeout, f"{proc.name} to listen", step) - proc.started
-    ready_at = wait_until(ready, timeout, f"{proc.name} to be ready", step)
-    cpu = cpu_seconds(proc.pid)
-    other, _ = others.stop()
-    status, body = http_get(port, "/metrics")
-    up = set(SYNC_UP.findall(body))
-    missing = [a.name for a in selected if a.name.encode() not in up]
-    if status != 200 or missing:
-        raise RuntimeError(f"{proc.name}: /metrics {status}, sync_up != 1 for {missing[:5]}")
-    metrics_ok = time.perf_counter() - proc.started
-    return Started(len(selected), listening, ready_at - proc.started, metrics_ok, cpu, other)
-
-
-def scrape_a_few(port: int, count: int = 5) -> None:
-    for _ in range(count):
-        status, _ = http_get(port, "/metrics")
-        if status != 200:
-            raise RuntimeError(f"/metrics answered {status}")
-
-
 def run_exporter(
-    name: str,
-    selected: list[App],
-    log_dir: Path,
-    *,
-    step: float,
-    sim_pid: int,
-    keep: bool = False,
-) -> tuple[Started, Proc, int]:
+    name: str, selected: list[App], log_dir: Path, *, step: float, sim_pid: int, keep: bool = False
+) -> tuple[Started, Proc]:
     """Start, wait for the first full sync, scrape a few times, read the peak RSS.
     The process is stopped unless `keep`."""
-    proc, port = start_exporter(name, config_dict(selected), log_dir)
+    proc = start_exporter(name, config_dict(selected), log_dir)
     try:
-        started = wait_started(proc, port, selected, timeout=180, step=step, sim_pid=sim_pid)
+        others = Others([proc.pid, sim_pid])
+        listening = proc.wait_for("/-/healthy", 180, step)
+        ready = proc.wait_for("/-/ready", 180, step)
+        cpu = cpu_seconds(proc.pid)
+        other = others.stop()
+        status, body = proc.get("/metrics")
+        metrics_ok = time.perf_counter() - proc.started
+        up = {k["application"]: v for k, v in samples(body.decode(), "atlassian_license_sync_up")}
+        missing = [a.name for a in selected if up.get(a.name) != 1]
+        if status != 200 or missing:
+            raise RuntimeError(f"{name}: /metrics {status}, sync_up != 1 for {missing[:5]}")
+        started = Started(len(selected), listening, ready, metrics_ok, cpu, other)
         started.hwm_ready_kib = memory_kib(proc.pid)["VmHWM"]
-        scrape_a_few(port)
+        for _ in range(5):
+            if proc.get("/metrics")[0] != 200:
+                raise RuntimeError(f"{name}: /metrics failed")
         cpu0, t0 = cpu_seconds(proc.pid), time.perf_counter()
         time.sleep(2.0)
         started.after_cores = (cpu_seconds(proc.pid) - cpu0) / (time.perf_counter() - t0)
@@ -103,7 +73,7 @@ def run_exporter(
         raise
     if not keep:
         proc.stop()
-    return started, proc, port
+    return started, proc
 
 
 @dataclass
@@ -135,31 +105,30 @@ async def _series(
 
 def http_scrape(
     proc: Proc,
-    port: int,
     log_dir: Path,
     exporter_counts: tuple[int, int, int],
     reference_counts: tuple[int, int, int],
     cap_scale: float = 1.0,
 ) -> HttpScrape:
     """Exporter process vs the reference server process, the same samples, the same stack."""
-    status, body = http_get(port, "/metrics")
+    status, body = proc.get("/metrics")
     if status != 200:
         raise RuntimeError(f"/metrics answered {status}")
     families = families_from_exposition(body.decode())
     samples_path = log_dir / "reference-samples.json"
     samples_path.write_text(json.dumps(families))
-    ref, ref_port = start_reference_server(samples_path, log_dir)
+    ref = start_reference_server(samples_path, log_dir)
     try:
         out = HttpScrape(samples=sum(len(f["samples"]) for f in families))
         for target, server, path, counts in (
-            ("exporter", port, "/metrics", exporter_counts),
-            ("reference", ref_port, "/metrics", reference_counts),
-            ("cached", ref_port, "/cached", exporter_counts),
+            ("exporter", proc.port, "/metrics", exporter_counts),
+            ("reference", ref.port, "/metrics", reference_counts),
+            ("cached", ref.port, "/cached", exporter_counts),
         ):
             others = Others([proc.pid, ref.pid])
             caps = tuple(cap * cap_scale for cap in CAPS[target])
             setattr(out, target, asyncio.run(_series(server, path, counts, caps)))
-            out.other[target] = others.stop()[0]
+            out.other[target] = others.stop()
         out.hwm_after_kib = memory_kib(proc.pid)["VmHWM"]
     finally:
         ref.stop()

@@ -1,35 +1,57 @@
-"""Section 1: a first full sync of N applications, exporter against the two baselines.
+"""Section 1: a first full sync of N applications, the exporter against its baselines.
 
-All three run in this process, one after the other, against the simulator process. The
-exporter side is the real Poller (`run_due()` on a fresh Poller: every application is due).
-Only the license syncs (exporter/sources) are measured: where the Poller also runs user scans
-(a separate, hourly schedule with its own limit), they are switched off here with
-`user_scans={}`. The shared SSLContext is built before the timed part for both async
-contenders; the one-off ~65 ms it costs is part of the start-up figure instead.
+All run in this process, one after the other, against the simulator process:
+
+exporter: the real Poller, `run_due()` on a fresh Poller (every application is due). License
+    syncs only: user scans (a separate, hourly schedule with its own limit) are switched off
+    with `user_scans={}`, so that it fetches exactly what the lower bound fetches.
+lower bound: bare asyncio + httpx, the same URLs in the same rounds as the exporter's sources
+    (Jira: roles, then the role licenses together; Confluence: four counters together;
+    Bitbucket: one call), the same concurrency limit held per application, one AsyncClient
+    per application with the exporter's pool limits, one shared SSLContext. It parses
+    nothing: it even knows the Jira role keys up front instead of reading them.
+aiohttp: the lower bound with aiohttp's client (one ClientSession per application, limit 4
+    connections): what a different HTTP client would cost (a what-if, not a goal's baseline).
+sequential: what users write today: one httpx.Client, one request after another, every body
+    parsed with .json() (Jira's role keys are read from the roles body).
+
+The shared SSLContext is built before the timed part for both async contenders; the one-off
+~65 ms it costs is part of the start-up figure instead.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import gc
-import inspect
 import ssl
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import aiohttp
 import httpx
 
-from bench.baselines import aiohttp_bound, lower_bound, sequential
 from bench.measure import Cost, Meter, median_cost
 from bench.procs import HOST
-from bench.workload import App, config_dict, sample
+from bench.workload import App, config_dict
 from exporter.config.load import parse_config
 from exporter.config.models import TLSConfig
+from exporter.config.targets import resolve
+from exporter.sources import confluence, jira
 from exporter.sources.http import SSLContexts
 from exporter.sync.poller import AppState, Poller
+
+# The exporter's pool limits per link (exporter/sources/http.py build_client).
+LIMITS = httpx.Limits(max_connections=4, max_keepalive_connections=2)
+TIMEOUT = httpx.Timeout(30.0)
+_OPTIONAL_PREFIXES = (confluence.DETAILS, jira.LICENSE.split("{", 1)[0])
+# (client or session, URL) -> the status of a GET
+Getter = Callable[[Any, str], Awaitable[int]]
+
+
+def _expected(path: str, status: int) -> bool:
+    return status == 200 or (status == 404 and path.startswith(_OPTIONAL_PREFIXES))
 
 
 @dataclass
@@ -43,7 +65,6 @@ class SyncRow:
     runs: int = 1
     all_exporter: list[Cost] = field(default_factory=list)
     all_lower: list[Cost] = field(default_factory=list)
-    warm: Cost | None = None  # an immediate second sync by the same Poller
 
     @property
     def ratio_wall(self) -> float:
@@ -64,151 +85,143 @@ class SyncBench:
         self.last_states: dict[str, AppState] = {}
 
     async def exporter(self, selected: list[App], concurrency: int) -> Cost:
-        return (await self.exporter_rounds(selected, concurrency, 1))[0]
-
-    async def exporter_rounds(
-        self, selected: list[App], concurrency: int, rounds: int
-    ) -> list[Cost]:
-        """The first full sync, then `rounds - 1` immediate re-syncs of every application
-        by the same Poller (its clients keep their idle keep-alive connections)."""
-        config = parse_config(config_dict(selected, concurrency))
-        poller = Poller(config, contexts=self.contexts, **_NO_USER_SCANS)
-
-        async def work() -> tuple[int, int]:
-            await poller.run_due()
-            failed = sum(1 for s in poller.states.values() if s.up is not True)
-            return sum(app.requests() for app in selected), failed
-
-        costs = []
+        """The first full sync of `selected` by a fresh Poller."""
+        data = config_dict(selected, concurrency)
+        data["global"]["user_scans"] = {"enabled": False}  # the floor makes no scan requests
+        poller = Poller(resolve(parse_config(data)), contexts=self.contexts)
         try:
-            for _ in range(rounds):
-                for state in poller.states.values():
-                    state.next_due = 0.0
-                gc.collect()
-                costs.append(await self.meter.run_async(work))
+            gc.collect()
+            stop = self.meter.start()
+            await poller.run_due()
+            failed = sum(1 for s in poller.states.values() if s.sync.up is not True)
+            cost = stop(sum(app.requests() for app in selected), failed)
         finally:
             await poller.close()
         self.last_states = dict(poller.states)
-        return costs
+        return cost
 
-    async def lower(self, selected: list[App], concurrency: int) -> Cost:
-        clients: list[httpx.AsyncClient] = []
+    async def _bound(
+        self, selected: list[App], concurrency: int, open_: Callable[[App], Any], get: Getter
+    ) -> Cost:
+        """The lower bound's requests through clients made by `open_`; closing them is not
+        part of a sync, so it happens after the measurement."""
+        semaphore = asyncio.Semaphore(concurrency)
+        clients: list[Any] = []
+
+        async def one(app: App) -> tuple[int, int]:
+            requests = failed = 0
+            async with semaphore:
+                client = open_(app)
+                clients.append(client)
+                for paths in app.rounds():
+                    statuses = await asyncio.gather(*(get(client, app.url + p) for p in paths))
+                    requests += len(paths)
+                    failed += sum(not _expected(p, s) for p, s in zip(paths, statuses, strict=True))
+            return requests, failed
+
+        stop = self.meter.start()
         try:
-            return await self.meter.run_async(
-                lambda: lower_bound(selected, concurrency, self.context, clients)
-            )
+            results = await asyncio.gather(*(one(app) for app in selected))
+            return stop(sum(r for r, _ in results), sum(f for _, f in results))
         finally:
             for client in clients:
-                await client.aclose()
+                await (client.aclose() if isinstance(client, httpx.AsyncClient) else client.close())
+
+    async def lower(self, selected: list[App], concurrency: int) -> Cost:
+        def client(app: App) -> httpx.AsyncClient:
+            auth = (app.username, app.password)
+            return httpx.AsyncClient(auth=auth, verify=self.context, limits=LIMITS, timeout=TIMEOUT)
+
+        async def get(client: httpx.AsyncClient, url: str) -> int:
+            return (await client.get(url)).status_code
+
+        return await self._bound(selected, concurrency, client, get)
 
     async def aiohttp(self, selected: list[App], concurrency: int) -> Cost:
-        sessions: list[aiohttp.ClientSession] = []
-        try:
-            return await self.meter.run_async(
-                lambda: aiohttp_bound(selected, concurrency, self.context, sessions)
+        def session(app: App) -> aiohttp.ClientSession:
+            token = base64.b64encode(f"{app.username}:{app.password}".encode()).decode()
+            return aiohttp.ClientSession(
+                headers={"Authorization": f"Basic {token}"},
+                connector=aiohttp.TCPConnector(limit=4, ssl=self.context),
+                timeout=aiohttp.ClientTimeout(total=30),
             )
-        finally:
-            for session in sessions:
-                await session.close()
+
+        async def get(session: aiohttp.ClientSession, url: str) -> int:
+            async with session.get(url) as response:
+                await response.read()
+                return response.status
+
+        return await self._bound(selected, concurrency, session, get)
 
     def sequential(self, selected: list[App]) -> Cost:
-        return self.meter.run_sync(lambda: sequential(selected))
+        requests = failed = 0
+        stop = self.meter.start()
+        with httpx.Client(timeout=TIMEOUT) as client:
+            for app in selected:
+
+                def get(path: str, app: App = app) -> Any:
+                    nonlocal requests, failed
+                    requests += 1
+                    response = client.get(app.url + path, auth=(app.username, app.password))
+                    if response.status_code == 200:
+                        return response.json()
+                    failed += not _expected(path, response.status_code)
+                    return None
+
+                if app.type == "jira":
+                    roles = get(jira.ROLES)
+                    for key in [r["key"] for r in roles] if isinstance(roles, list) else []:
+                        get(jira.LICENSE.format(key=key))
+                else:
+                    for path in (p for paths in app.rounds() for p in paths):
+                        get(path)
+        return stop(requests, failed)
 
     async def row(
-        self, n: int, concurrency: int, runs: int, with_sequential: int | None, warm: bool
+        self, n: int, concurrency: int, runs: int, sequential_step: int | None
     ) -> SyncRow:
-        """`with_sequential`: None = no sequential run, else the sampling step (1 = all).
-        `warm`: the first exporter run is followed by a measured second sync."""
+        """`sequential_step`: None = no sequential run, else its sampling step (1 = all)."""
         selected = self.apps[:n]
-        exporter_costs: list[Cost] = []
-        lower_costs: list[Cost] = []
-        warm_cost: Cost | None = None
+        costs: dict[str, list[Cost]] = {"exporter": [], "lower": []}
         for run in range(runs):
             # Alternate who goes first so that neither always meets a warmer simulator.
-            order = ("exporter", "lower") if run % 2 == 0 else ("lower", "exporter")
-            for who in order:
+            for who in ("exporter", "lower") if run % 2 == 0 else ("lower", "exporter"):
                 gc.collect()
-                if who == "exporter":
-                    rounds = 2 if warm and run == 0 else 1
-                    costs = await self.exporter_rounds(selected, concurrency, rounds)
-                    exporter_costs.append(costs[0])
-                    warm_cost = costs[1] if rounds == 2 else warm_cost
-                else:
-                    lower_costs.append(await self.lower(selected, concurrency))
-        row = SyncRow(
-            n,
-            concurrency,
-            median_cost(exporter_costs),
-            median_cost(lower_costs),
-            runs=runs,
-            all_exporter=exporter_costs,
-            all_lower=lower_costs,
-            warm=warm_cost,
-        )
-        if with_sequential is not None:
+                contender = self.exporter if who == "exporter" else self.lower
+                costs[who].append(await contender(selected, concurrency))
+        exporter, lower = median_cost(costs["exporter"]), median_cost(costs["lower"])
+        row = SyncRow(n, concurrency, exporter, lower, runs=runs, all_exporter=costs["exporter"],
+                      all_lower=costs["lower"])  # fmt: skip
+        if sequential_step is not None:
             gc.collect()
-            cost = self.sequential(sample(selected, with_sequential))
-            row.sequential = scaled(cost, with_sequential)
-            row.sequential_scale = with_sequential
+            row.sequential = self.sequential(selected[::sequential_step]).times(sequential_step)
+            row.sequential_scale = sequential_step
         return row
 
+    async def verify_urls(self, sim_port: int, count: int) -> str:
+        """Does the lower bound fetch exactly what the exporter fetches? Compared through the
+        simulator's request log, for the first `count` applications."""
+        selected = self.apps[:count]
+        mismatches = []
+        async with httpx.AsyncClient(base_url=f"http://{HOST}:{sim_port}") as control:
+            for app in selected:
+                await control.delete(f"/-/sim/{app.name}/requests")
+            await self.exporter(selected, 16)
+            for app in selected:
+                log = (await control.get(f"/-/sim/{app.name}/requests")).json()
+                got = sorted(entry["path"] for entry in log)
+                want = sorted(path for paths in app.rounds() for path in paths)
+                if got != want:
+                    mismatches.append(
+                        f"{app.name} ({app.type}): exporter {got}, lower bound {want}"
+                    )
+        if mismatches:
+            return f"NO, differences on {len(mismatches)} of {count}: {'; '.join(mismatches[:3])}"
+        return f"yes, identical request paths for the first {count} applications"
 
-# License syncs only: user scans (where this version of the Poller has them) are not part of
-# what the lower bound fetches.
-_NO_USER_SCANS = {"user_scans": {}} if "user_scans" in inspect.signature(Poller).parameters else {}
-
-
-async def verify_urls(bench: SyncBench, sim_port: int, count: int) -> tuple[int, list[str]]:
-    """Does the lower bound fetch exactly what the exporter fetches? Compared through the
-    simulator's request log, for the first `count` applications."""
-    selected = bench.apps[:count]
-    mismatches = []
-    async with httpx.AsyncClient(base_url=f"http://{HOST}:{sim_port}") as control:
-        for app in selected:
-            await control.delete(f"/-/sim/{app.name}/requests")
-        await bench.exporter(selected, 16)
-        for app in selected:
-            log = (await control.get(f"/-/sim/{app.name}/requests")).json()
-            got = sorted(entry["path"] for entry in log)
-            want = sorted(path for paths in app.rounds() for path in paths)
-            if got != want:
-                mismatches.append(f"{app.name} ({app.type}): exporter {got}, lower bound {want}")
-    return len(selected), mismatches
-
-
-def scaled(cost: Cost, k: int) -> Cost:
-    return Cost(
-        cost.wall * k,
-        cost.cpu * k,
-        cost.sim_cpu * k,
-        cost.requests * k,
-        cost.failed,
-        cost.other,
-        cost.steal,
-    )
-
-
-@contextmanager
-def sniffio_cached() -> Iterator[None]:
-    """httpcore 1.0.9 runs `import sniffio` on every lock/semaphore setup; without sniffio
-    installed (anyio >= 4.11 no longer pulls it in) each call is a failed import that scans
-    sys.path. A None in sys.modules answers the same ImportError at once."""
-    had = "sniffio" in sys.modules
-    previous = sys.modules.get("sniffio")
-    sys.modules["sniffio"] = None  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        if had:
-            sys.modules["sniffio"] = previous  # type: ignore[assignment]
-        else:
-            del sys.modules["sniffio"]
-
-
-async def warm_up(bench: SyncBench) -> None:
-    """First requests of a process import lazily (~50 ms); keep that out of every figure."""
-    selected = bench.apps[:6]
-    await bench.exporter(selected, 16)
-    await bench.lower(selected, 16)
-    bench.sequential(selected[:3])
-    await asyncio.sleep(0)
+    async def warm_up(self) -> None:
+        """First requests of a process import lazily (~50 ms); keep that out of every figure."""
+        selected = self.apps[:6]
+        await self.exporter(selected, 16)
+        await self.lower(selected, 16)
+        self.sequential(selected[:3])

@@ -67,6 +67,23 @@ DESCRIPTIONS: Final[dict[str, str]] = {
     "differs from the URL's host.",
     "applications[].link.tls_config.insecure_skip_verify": "Skip certificate verification. "
     "For a test only: it lets anyone on the path read the credentials.",
+    "applications[].link.proxy_url": "HTTP(S) proxy for this link, e.g. "
+    "`http://proxy.example.com:3128`; `http://user:password@proxy:3128` authenticates to it "
+    "(basic). Plain `http` requests are forwarded to it, `https` ones tunnel through `CONNECT`. "
+    "A secret: never logged or shown. Mutually exclusive with `proxy_from_environment`. A "
+    "proxy that wants other credentials fails the sync with reason `http_407`.",
+    "applications[].link.no_proxy": "Comma-separated IPs, CIDR blocks and domain names that "
+    "bypass `proxy_url`; each may carry a port. `example.com` matches it and its subdomains, "
+    "`.example.com` only subdomains, `*` everything. As in Prometheus (Go's rules), once "
+    "`no_proxy` is set, `localhost` and loopback addresses are never proxied. Needs `proxy_url`.",
+    "applications[].link.proxy_from_environment": "Use `HTTPS_PROXY` (for `https` URLs) or "
+    "`HTTP_PROXY` (for `http`) and `NO_PROXY` from the exporter's environment, upper or lower "
+    "case, read when the link's HTTP client is created; `localhost` and loopback are never "
+    "proxied. Without this key the environment's proxy variables are ignored, as in Prometheus.",
+    "applications[].link.proxy_connect_header": "Headers sent to the proxy with `CONNECT` "
+    "(`https` URLs only), as a map of header name to a list of values, e.g. "
+    "`Proxy-Authorization: [Bearer ...]`. The values are secrets. Like Prometheus there is no "
+    "`_file` form. Needs `proxy_url` or `proxy_from_environment`.",
     "applications[].link.timeout": "Overrides `global.timeout`; must not exceed the sync interval.",
     "applications[].crowd_application_id": "Type `crowd` only, and required there: Crowd's "
     "numeric id of the application whose license usage is read.",

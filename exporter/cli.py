@@ -19,8 +19,14 @@ from exporter.config.targets import resolve
 from exporter.config.webconfig import load_web_config, server_ssl_context
 from exporter.logs import LEVELS, setup_logging
 from exporter.serve.collector import LicenseCollector
-from exporter.serve.exposition import IncrementalRenderer, LayoutError, check_layout
+from exporter.serve.exposition import (
+    IncrementalRenderer,
+    LayoutError,
+    check_layout,
+    live_registry,
+)
 from exporter.serve.web import make_app, serve
+from exporter.sources.tls import check_tls
 from exporter.sync.poller import Poller
 from exporter.sync.runtime import Runtime
 from exporter.sync.shard import parse_shard, select
@@ -122,7 +128,8 @@ async def run(args: argparse.Namespace) -> int:
     registry.register(collector)  # alone: IncrementalRenderer renders exactly this registry
     host, port = args.listen
     runner = await serve(
-        make_app(runtime, registry, web_config, IncrementalRenderer(collector)),
+        # Process, platform and GC metrics: rendered per scrape, after the cached license part.
+        make_app(runtime, registry, web_config, IncrementalRenderer(collector), live_registry()),
         host,
         port,
         server_ssl_context(tls) if tls else None,
@@ -181,6 +188,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             config = load_config(args.config_file)
         except ConfigError as exc:
             print(exc, file=sys.stderr)
+            return 1
+        # Loading the TLS files too: a missing, garbled or encrypted one is a config error here,
+        # not a `tls` failure at the first sync.
+        problems = [
+            f"applications[{i}].link.tls_config.{problem}"
+            for i, app in enumerate(config.applications)
+            for problem in check_tls(app.link.tls_config)
+        ]
+        if problems:
+            print("\n".join(problems), file=sys.stderr)
             return 1
         print(f"{args.config_file}: configuration OK, {len(config.applications)} application(s)")
         return 0

@@ -205,6 +205,7 @@ Reason = Literal[
     "http_401",
     "http_403",
     "http_404",
+    "http_407",
     "http_429",
     "http_4xx",
     "http_5xx",

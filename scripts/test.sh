@@ -6,14 +6,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # amtool, chromium and systemd-analyze check the deployment files and the status page; jq runs
-# the README's SBOM comparison.
-needed="promtool prometheus openssl amtool chromium systemd-analyze jq"
+# the README's SBOM comparison; tinyproxy is the real HTTP proxy of tests/faults/test_proxy.py.
+needed="promtool prometheus openssl amtool chromium systemd-analyze jq tinyproxy"
 if ! (for tool in $needed; do command -v "$tool" >/dev/null || exit 1; done); then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends prometheus openssl \
-    prometheus-alertmanager chromium systemd jq >/dev/null
+    prometheus-alertmanager chromium systemd jq tinyproxy >/dev/null
 fi
 
 python3 -m venv .venv

@@ -3,6 +3,7 @@ base of each type's application model (the types themselves are in exporter.appt
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Final
 from urllib.parse import urlsplit
@@ -68,6 +69,49 @@ class Link(Model):
     authorization: Authorization | None = None
     tls_config: TLSConfig = TLSConfig()
     timeout: Duration | None = None
+    # Prometheus' proxy keys, with its rules (prometheus/common config.ProxyConfig.Validate).
+    # proxy_url is a secret: its userinfo is the proxy's basic auth.
+    proxy_url: SecretStr | None = None
+    no_proxy: str | None = None
+    proxy_from_environment: bool = False
+    proxy_connect_header: dict[str, list[SecretStr]] | None = None
+
+    def __hash__(self) -> int:
+        # proxy_connect_header is a dict, which would make Link (and Application) unhashable;
+        # the dump masks secrets, so links differing only in a secret merely share a hash.
+        return hash(self.model_dump_json())
+
+    @field_validator("proxy_url")
+    @classmethod
+    def _check_proxy_url(cls, url: SecretStr | None) -> SecretStr | None:
+        if url is None or not url.get_secret_value():
+            return None  # empty means unset, as in Prometheus
+        problem = proxy_url_problem(url.get_secret_value())
+        if problem:
+            raise ValueError(problem)
+        return url
+
+    @field_validator("proxy_connect_header")
+    @classmethod
+    def _check_header_names(
+        cls, headers: dict[str, list[SecretStr]] | None
+    ) -> dict[str, list[SecretStr]] | None:
+        for name in headers or {}:
+            if not re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", name):
+                raise ValueError(f"{name!r} is not an HTTP header name")
+        return headers
+
+    @_model_validator(mode="after")
+    def _proxy_keys(self) -> Link:
+        if self.proxy_from_environment and self.proxy_url is not None:
+            raise ValueError("proxy_url and proxy_from_environment exclude each other")
+        if self.proxy_from_environment and self.no_proxy:
+            raise ValueError("no_proxy needs proxy_url; with proxy_from_environment use NO_PROXY")
+        if self.no_proxy and self.proxy_url is None:
+            raise ValueError("no_proxy needs proxy_url")
+        if self.proxy_connect_header and not (self.proxy_url or self.proxy_from_environment):
+            raise ValueError("proxy_connect_header needs proxy_url or proxy_from_environment")
+        return self
 
     @field_validator("url")
     @classmethod
@@ -91,6 +135,27 @@ class Link(Model):
         if self.basic_auth is not None and self.authorization is not None:
             raise ValueError("at most one of basic_auth and authorization may be set")
         return self
+
+
+def public_url(url: str) -> str:
+    """`url` without its userinfo: what may be logged or shown of a proxy URL."""
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    return parts._replace(netloc=host).geturl()
+
+
+def proxy_url_problem(url: str) -> str | None:
+    """What is wrong with a proxy URL, in words that never repeat its password."""
+    parts = urlsplit(url)
+    shown = repr(public_url(url))
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        # Prometheus also takes socks5, which httpx only has with an extra package.
+        return f"{shown} is not an http(s) proxy URL with a host"
+    try:
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError:
+        return f"{shown}: the port is not a number from 0 to 65535"
+    return None
 
 
 class UserScans(Model):

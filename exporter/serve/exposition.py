@@ -1,5 +1,5 @@
 """The /metrics body: rendered once per state change, formatted per application only when it
-changed, compressed once per body.
+changed, compressed once per body; the exporter's own process metrics appended per scrape.
 
 prometheus_client formats every sample on every render (about 0.1 ms a sample, 65 % of a
 render). Between two scrapes usually one application in a hundred has finished a sync, so the
@@ -7,18 +7,28 @@ renderer keeps each application's formatted lines and formats again only those w
 fingerprint (what the collector reads from them) changed. The lines still come from
 prometheus_client's own encoders, so the output is byte for byte what `encoder(registry)`
 gives; the tests hold it to that.
+
+The process, platform and GC collectors (`live_registry`) change at every scrape, so they stay
+out of that cache: their few lines are rendered for each scrape (at most once a second, see
+LIVE_MAX_AGE) and go after the cached part, as they would in one registry that registered
+them after the license collector. For gzip, the cached part's compressor is kept and copied
+to compress each new live part, so the answer is one ordinary gzip member without the
+cached part being compressed again (a member per part would be valid RFC 1952 too, but not
+every client reads past the first member).
 """
 
 from __future__ import annotations
 
 import gzip
+import math
 import time
+import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Final
 
-from prometheus_client import CollectorRegistry
+from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector, ProcessCollector
 from prometheus_client.core import Metric
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
@@ -48,6 +58,10 @@ class _Families(Collector):
         return iter(self._families)
 
 
+def _trailer(encoder: Encoder) -> bytes:
+    return encoder(_Families(()))  # "" in text 0.0.4, "# EOF\n" in OpenMetrics
+
+
 @dataclass(frozen=True)
 class _Layout:
     """One format's fixed text: a header per family (HELP, TYPE), and what ends the body.
@@ -61,7 +75,7 @@ class _Layout:
 
     @classmethod
     def of(cls, encoder: Encoder) -> _Layout:
-        trailer = encoder(_Families(()))  # "" in text 0.0.4, "# EOF\n" in OpenMetrics
+        trailer = _trailer(encoder)
         headers = tuple(
             encoder(_Families((family,))).removesuffix(trailer)
             for family in new_families().values()
@@ -180,12 +194,31 @@ def registry_renderer(registry: CollectorRegistry) -> Renderer:
     return lambda encoder, _content_type: encoder(registry)
 
 
+def live_registry() -> CollectorRegistry:
+    """client_python's process_*, python_info and python_gc_* collectors, on a registry of
+    their own (never the global REGISTRY, which other code could fill)."""
+    registry = CollectorRegistry(auto_describe=False)
+    ProcessCollector(registry=registry)
+    PlatformCollector(registry=registry)
+    GCCollector(registry=registry)
+    return registry
+
+
 @dataclass
 class _Body:
     generation: int
     rendered_at: float
     identity: bytes
     gzipped: bytes | None = None
+    # With live metrics: the gzip output of the cached part without its trailer so far, the
+    # compressor that wrote it (copied to add each live part), and the latest live part with
+    # the whole answers built on it.
+    gzip_head: bytes = b""
+    compressor: zlib._Compress | None = None
+    live_at: float = -math.inf
+    tail: bytes = b""
+    full: bytes | None = None
+    full_gzipped: bytes | None = None
 
 
 class Exposition:
@@ -196,16 +229,24 @@ class Exposition:
     """
 
     MAX_AGE = 5.0
+    # The live part is rendered again at most this often: a real scrape interval is longer,
+    # so each scrape still gets fresh values, but concurrent scrapes and a load test share
+    # one rendering (0.3 ms: reading /proc and the GC counters, then 0.1 ms of gzip).
+    LIVE_MAX_AGE = 1.0
 
     def __init__(
         self,
         render: Renderer,
         generation: Callable[[], int],
         monotonic: Callable[[], float] = time.monotonic,
+        live: CollectorRegistry | None = None,
     ) -> None:
+        """`live` is rendered for each scrape (at most once per LIVE_MAX_AGE) and appended
+        (see live_registry)."""
         self._render = render
         self._generation = generation
         self._monotonic = monotonic
+        self._live = live
         self._bodies: OrderedDict[str, _Body] = OrderedDict()  # at most MAX_FORMATS
 
     def get(self, encoder: Encoder, content_type: str, *, gzipped: bool = False) -> bytes:
@@ -217,11 +258,37 @@ class Exposition:
             while len(self._bodies) > MAX_FORMATS:
                 self._bodies.popitem(last=False)
         self._bodies.move_to_end(content_type)
+        if self._live is not None:
+            return self._with_live(body, encoder, gzipped, now)
         if not gzipped:
             return body.identity
         if body.gzipped is None:
             body.gzipped = gzip.compress(body.identity, compresslevel=GZIP_LEVEL, mtime=0)
         return body.gzipped
+
+    def _with_live(self, body: _Body, encoder: Encoder, gzipped: bool, now: float) -> bytes:
+        assert self._live is not None
+        trailer = _trailer(encoder)
+        head = memoryview(body.identity)[: len(body.identity) - len(trailer)]  # no copy
+        if now - body.live_at >= self.LIVE_MAX_AGE:
+            # The live registry's own trailer is dropped: one "# EOF", at the very end.
+            body.tail = encoder(self._live).removesuffix(trailer) + trailer
+            body.live_at, body.full, body.full_gzipped = now, None, None
+        if not gzipped:
+            if body.full is None:
+                body.full = b"".join((head, body.tail))
+            return body.full
+        if body.full_gzipped is None:
+            if body.compressor is None:
+                # wbits 31: a gzip header and trailer (mtime 0), as gzip.compress writes them.
+                body.compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 31)
+                body.gzip_head = body.compressor.compress(head)
+            # copy() leaves the cached compressor where the head ended, for the next tail.
+            finishing = body.compressor.copy()
+            body.full_gzipped = b"".join(
+                (body.gzip_head, finishing.compress(body.tail), finishing.flush())
+            )
+        return body.full_gzipped
 
 
 def accepts_gzip(accept_encoding: str) -> bool:

@@ -87,9 +87,11 @@ def make_app(
     registry: CollectorRegistry,
     web_config: WebConfig | None = None,
     renderer: Renderer | None = None,
+    live: CollectorRegistry | None = None,
 ) -> web.Application:
     """`renderer` renders /metrics (exposition.IncrementalRenderer for the exporter's own
-    registry); without one, prometheus_client renders `registry` in full each time."""
+    registry); without one, prometheus_client renders `registry` in full each time. `live`
+    (exposition.live_registry: process metrics) is rendered at every scrape and appended."""
     middlewares: list[Middleware] = [limit_body]
     if web_config is not None and web_config.basic_auth_users:
         middlewares.insert(0, BasicAuth(web_config.basic_auth_users).middleware)
@@ -97,7 +99,7 @@ def make_app(
     app[RUNTIME] = runtime
     app[REGISTRY] = registry
     app[EXPOSITION] = Exposition(
-        renderer or registry_renderer(registry), lambda: runtime.poller.generation
+        renderer or registry_renderer(registry), lambda: runtime.poller.generation, live=live
     )
     app.router.add_get("/", status)
     app.router.add_get("/metrics", metrics)

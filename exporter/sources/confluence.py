@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from exporter.config.models import ApplicationBase
 from exporter.sources import parse
+from exporter.sources.fanout import all_of
 from exporter.sources.http import LinkClient
 from exporter.sources.model import ProductLicense, Snapshot
 
@@ -22,7 +22,7 @@ def _count(body: Any, path: str, *, allow_negative: bool) -> int:
 
 
 async def fetch(client: LinkClient, app: ApplicationBase) -> Snapshot:
-    used_body, max_body, remaining_body, details = await asyncio.gather(
+    used_body, max_body, remaining_body, details = await all_of(
         client.get_json(USER_COUNT),
         client.get_json(MAX_USERS),
         client.get_json(REMAINING),

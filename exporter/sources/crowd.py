@@ -8,11 +8,11 @@ doc bug).
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, Any
 
 from exporter.config.users import ScanSettings
 from exporter.sources import paging, parse
+from exporter.sources.fanout import all_of
 from exporter.sources.http import LinkClient
 from exporter.sources.model import ProductLicense, Snapshot, SourceError, UsersSnapshot
 from exporter.sources.users import UserScan
@@ -44,6 +44,7 @@ async def products(client: LinkClient, app: CrowdApplication) -> list[str]:
         # The documented example also lists bitbucket and confluence: only jira-* are Jira types.
         if key is not None and key.startswith("jira-"):
             keys.append(key)
+    parse.capped(keys, path)
     if not keys:
         raise SourceError(
             "invalid_response",
@@ -75,9 +76,7 @@ async def fetch(client: LinkClient, app: CrowdApplication) -> Snapshot:
     names = await products(client, app)
     if app.crowd_application_type != "jira":
         return Snapshot((summary(names[0], await client.get_json(path), path),))
-    bodies = await asyncio.gather(
-        *(client.get_json(path, params={"jiraType": name}) for name in names)
-    )
+    bodies = await all_of(*(client.get_json(path, params={"jiraType": name}) for name in names))
     return Snapshot(tuple(summary(n, b, path) for n, b in zip(names, bodies, strict=True)))
 
 

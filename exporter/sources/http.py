@@ -5,107 +5,61 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
-import json
 import socket
 import ssl
 import time
-from collections.abc import Generator, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
 
 from exporter import __version__
-from exporter.config.models import Link, TLSConfig
+from exporter.config.models import Link
 from exporter.metrics import Reason
+from exporter.sources import body as body_io
 from exporter.sources.model import SourceError
+from exporter.sources.proxy import Route, route
+from exporter.sources.secrets import auth_for, known_secrets, redact
+from exporter.sources.tls import SSLContexts
+
+__all__ = ["LinkClient", "SSLContexts", "auth_for", "build_client"]
 
 USER_AGENT = f"atlassian-license-exporter/{__version__}"
 Params = Mapping[str, str | int]
 
 
-class SSLContexts:
-    """One SSLContext per distinct TLS configuration.
-
-    Building a context costs ~25 ms CPU and ~0.8 MiB (reference/performance.md), so 600 links
-    each building their own cost 16 s and 515 MiB; shared, 0.15 s and 28 MiB.
-    """
-
-    def __init__(self) -> None:
-        self._contexts: dict[TLSConfig, ssl.SSLContext] = {}
-
-    def get(self, tls: TLSConfig) -> ssl.SSLContext:
-        key = tls.model_copy(update={"server_name": None})
-        context = self._contexts.get(key)
-        if context is None:
-            context = self._build(tls)
-            self._contexts[key] = context
-        return context
-
-    def __len__(self) -> int:
-        return len(self._contexts)
-
-    @staticmethod
-    def _build(tls: TLSConfig) -> ssl.SSLContext:
-        context = ssl.create_default_context(cafile=str(tls.ca_file) if tls.ca_file else None)
-        if tls.insecure_skip_verify:
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
-        if tls.cert_file and tls.key_file:
-            context.load_cert_chain(str(tls.cert_file), str(tls.key_file))
-        return context
-
-
-class _SecretAuth(httpx.Auth):
-    """Sets the Authorization header; a *_file secret is read at each request so that a rotated
-    password or token works without a restart."""
-
-    def __init__(self, scheme: str, value: str | None, file: Path | None, user: str | None):
-        self._scheme, self._value, self._file, self._user = scheme, value, file, user
-
-    def _secret(self) -> str:
-        if self._file is None:
-            return self._value or ""
-        try:
-            return self._file.read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise SourceError(
-                "secret_file", "-", f"cannot read secret file {str(self._file)!r}: {exc.strerror}"
-            ) from None
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        secret = self._secret()
-        if self._user is not None:
-            header = httpx.BasicAuth(self._user, secret)._auth_header
-        else:
-            header = f"{self._scheme} {secret}"
-        request.headers["Authorization"] = header
-        yield request
-
-
-def auth_for(link: Link) -> httpx.Auth | None:
-    if link.basic_auth is not None:
-        basic = link.basic_auth
-        password = basic.password.get_secret_value() if basic.password else None
-        return _SecretAuth("Basic", password, basic.password_file, basic.username)
-    if link.authorization is not None:
-        authz = link.authorization
-        value = authz.credentials.get_secret_value() if authz.credentials else None
-        return _SecretAuth(authz.type, value, authz.credentials_file, None)
-    return None
-
-
 def build_client(link: Link, contexts: SSLContexts, timeout: float) -> httpx.AsyncClient:
+    context = contexts.get(link.tls_config)
+    via = route(link)
+    proxy = None
+    if via is not None and via.problem is None:
+        # Plain http is forwarded to the proxy (absolute URI), https tunnels through CONNECT;
+        # an https proxy is verified with the link's TLS settings, as Go's transport does.
+        proxy = httpx.Proxy(
+            via.url,
+            auth=via.auth,
+            headers=dict(via.headers) if via.headers else None,
+            ssl_context=context if via.url.startswith("https:") else None,
+        )
     return httpx.AsyncClient(
         auth=auth_for(link),
-        verify=contexts.get(link.tls_config),
+        verify=context,
         timeout=httpx.Timeout(timeout),
         # A few connections per link: sources fetch at most a handful of paths at once.
         limits=httpx.Limits(max_connections=4, max_keepalive_connections=2),
-        headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+        headers={
+            "User-Agent": USER_AGENT,
+            "Accept": "application/json",
+            # Only what body_io can decode within the body cap: never br or zstd, never stacked.
+            "Accept-Encoding": body_io.ACCEPT_ENCODING,
+        },
         # A redirect from a REST path is a login page or a proxy; it is a failure, not data.
         follow_redirects=False,
+        proxy=proxy,
+        # Proxies from the environment only with proxy_from_environment, as in Prometheus;
+        # nor credentials from ~/.netrc or CAs from SSL_CERT_FILE behind the config's back.
+        trust_env=False,
     )
 
 
@@ -136,7 +90,7 @@ def parse_rate_limit_reset(value: str | None, now: float) -> float | None:
     return max(0.0, when.timestamp() - now)
 
 
-def _failure_for_status(response: httpx.Response, path: str) -> SourceError:
+def _failure_for_status(response: httpx.Response, path: str, proxy: Route | None) -> SourceError:
     status = response.status_code
     now = time.time()
     retry_after = parse_retry_after(response.headers.get("Retry-After"), now)
@@ -156,11 +110,13 @@ def _failure_for_status(response: httpx.Response, path: str) -> SourceError:
                 "CAPTCHA; log in once in a browser to clear it (not retrying "
                 "before the next interval)",
             )
+        # Some proxies (tinyproxy) answer wrong proxy credentials with a 401, not a 407.
+        via = f" (through proxy {proxy.shown}: or its credentials)" if proxy else ""
         return SourceError(
             "http_401",
             path,
-            "HTTP 401: authentication failed; check the "
-            "credentials (not retrying before the next interval)",
+            f"HTTP 401: authentication failed; check the credentials{via} "
+            "(not retrying before the next interval)",
         )
     if status == 403:
         return SourceError(
@@ -170,6 +126,8 @@ def _failure_for_status(response: httpx.Response, path: str) -> SourceError:
         return SourceError(
             "http_404", path, "HTTP 404: endpoint not found; check the URL and context path"
         )
+    if status == 407:
+        return _proxy_refused(path, proxy)
     if status == 429:
         return SourceError("http_429", path, "HTTP 429: rate limited", retry_after=retry_after)
     if 300 <= status < 400:
@@ -187,6 +145,24 @@ def _failure_for_status(response: httpx.Response, path: str) -> SourceError:
     return SourceError("http_4xx", path, f"HTTP {status}")
 
 
+def _proxy_refused(path: str, proxy: Route | None) -> SourceError:
+    where = f"proxy {proxy.shown}" if proxy else "a proxy (none configured for this link)"
+    return SourceError(
+        "http_407",
+        path,
+        f"HTTP 407 from {where}: proxy authentication required; check the user and password "
+        "in proxy_url, or proxy_connect_header",
+    )
+
+
+def _proxy_failure(answer: str, path: str, proxy: Route | None) -> SourceError:
+    """A CONNECT the proxy did not accept; httpcore words it `<status> <reason>`."""
+    if answer.startswith("407"):
+        return _proxy_refused(path, proxy)
+    where = proxy.shown if proxy else "?"
+    return SourceError("connection", path, f"proxy {where} refused the tunnel: {answer}")
+
+
 class LinkClient:
     """What a source gets: JSON GETs relative to the application's base URL."""
 
@@ -198,6 +174,7 @@ class LinkClient:
         self._extensions = (
             {"sni_hostname": link.tls_config.server_name} if link.tls_config.server_name else {}
         )
+        self._proxy = route(link)  # what build_client chose: read for error messages only
 
     async def get_json(
         self, path: str, *, optional: bool = False, params: Params | None = None
@@ -234,13 +211,29 @@ class LinkClient:
             reason: Reason = "tls" if _caused_by(exc, ssl.SSLError) else "connection"
             if _caused_by(exc, socket.gaierror):
                 reason = "dns"
-            raise SourceError(reason, path, f"cannot connect: {_short(exc)}") from None
+            # httpx connects to the proxy first: a failure to connect is the proxy's, but TLS
+            # is with the application, through the tunnel.
+            to = ""
+            if self._proxy is not None:
+                to = f" {'through' if reason == 'tls' else 'to'} proxy {self._proxy.shown}"
+            raise SourceError(reason, path, f"cannot connect{to}: {self._redact(exc)}") from None
+        except httpx.ProxyError as exc:
+            raise _proxy_failure(self._redact(exc), path, self._proxy) from None
         except httpx.HTTPError as exc:
-            raise SourceError("connection", path, f"{type(exc).__name__}: {_short(exc)}") from None
+            raise SourceError(
+                "connection", path, f"{type(exc).__name__}: {self._redact(exc)}"
+            ) from None
+
+    def _redact(self, exc: BaseException) -> str:
+        # httpx's text may quote a header or a URL: scrub it, and this link's secrets by value.
+        tls = _caused_by(exc, ssl.SSLError)
+        return redact(exc, known_secrets(self.client.auth), keep_quoted=tls)
 
     async def _send(
         self, method: str, path: str, optional: bool, params: Params | None, body: Any
     ) -> Any:
+        if self._proxy is not None and self._proxy.problem is not None:
+            raise SourceError("connection", path, f"cannot use {self._proxy.problem}")
         request = self.client.build_request(
             method,
             self.base_url + path,
@@ -253,7 +246,7 @@ class LinkClient:
             if response.status_code == 404 and optional:
                 return None
             if response.status_code != 200:
-                raise _failure_for_status(response, path)
+                raise _failure_for_status(response, path, self._proxy)
             content_type = response.headers.get("Content-Type", "")
             if "json" not in content_type.lower():
                 raise SourceError(
@@ -263,22 +256,15 @@ class LinkClient:
                     f"{content_type.split(';')[0] or 'no content type'} "
                     "(a login or maintenance page?)",
                 )
-            body = bytearray()
-            # Decoded bytes: the cap also stops a small gzip body that inflates without end.
-            async for chunk in response.aiter_bytes():
-                body += chunk
-                if len(body) > self.max_body:
-                    raise SourceError(
-                        "body_too_large",
-                        path,
-                        f"response larger than body_size_limit ({self.max_body} B)",
-                    )
+            coding = body_io.coding_of(response.headers.get("Content-Encoding", ""), path)
+            # The raw stream (what aiter_raw reads), decoded by body_io in bounded steps: httpx's
+            # decoders inflate whole chunks. Read directly, so a test's pre-read response works.
+            stream = response.stream
+            assert isinstance(stream, httpx.AsyncByteStream)
+            data = await body_io.read_capped(stream, coding, self.max_body, path)
         finally:
             await response.aclose()
-        try:
-            return json.loads(body)
-        except ValueError as exc:
-            raise SourceError("not_json", path, f"malformed JSON: {exc}") from None
+        return body_io.parse_json(data, path)
 
 
 def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
@@ -288,7 +274,3 @@ def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
             return True
         seen = seen.__cause__ or seen.__context__
     return False
-
-
-def _short(exc: BaseException) -> str:
-    return (str(exc) or type(exc).__name__).splitlines()[0][:200]

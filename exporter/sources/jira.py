@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
+from urllib.parse import quote
 
 from exporter.config.models import ApplicationBase
 from exporter.sources import parse
+from exporter.sources.fanout import all_of
 from exporter.sources.http import LinkClient
 from exporter.sources.model import ProductLicense, Snapshot
 
@@ -56,10 +57,11 @@ def with_license(product: ProductLicense, body: Any, path: str) -> ProductLicens
 
 
 async def fetch(client: LinkClient, app: ApplicationBase) -> Snapshot:
-    roles = parse.as_list(await client.get_json(ROLES), ROLES)
+    roles = parse.capped(parse.as_list(await client.get_json(ROLES), ROLES), ROLES)
     products = [parse_role(role, ROLES) for role in roles]
-    paths = [LICENSE.format(key=p.product) for p in products]
-    bodies = await asyncio.gather(*(client.get_json(path, optional=True) for path in paths))
+    # A key is upstream text: escaped, a '/', '?' or '#' in it cannot change the request.
+    paths = [LICENSE.format(key=quote(p.product, safe="")) for p in products]
+    bodies = await all_of(*(client.get_json(path, optional=True) for path in paths))
     return Snapshot(
         tuple(
             with_license(product, body, path)

@@ -3,12 +3,13 @@ approximate user count Atlassian caches for up to 7 days. Basic auth is e-mail +
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from typing import Any
+from urllib.parse import quote
 
 from exporter.config.models import ApplicationBase
 from exporter.sources import parse
+from exporter.sources.fanout import all_of
 from exporter.sources.http import LinkClient
 from exporter.sources.jira import parse_role
 from exporter.sources.model import Snapshot
@@ -45,11 +46,12 @@ def approximate(body: Any, path: str) -> int | None:
 
 
 async def fetch(client: LinkClient, app: ApplicationBase) -> Snapshot:
-    roles, license_body = await asyncio.gather(client.get_json(ROLES), client.get_json(LICENSE))
-    products = [parse_role(role, ROLES) for role in parse.as_list(roles, ROLES)]
+    roles, license_body = await all_of(client.get_json(ROLES), client.get_json(LICENSE))
+    roles = parse.capped(parse.as_list(roles, ROLES), ROLES)
+    products = [parse_role(role, ROLES) for role in roles]
     by_product = plans(license_body)
-    paths = [APPROXIMATE.format(key=p.product) for p in products]
-    counts = await asyncio.gather(*(client.get_json(path, optional=True) for path in paths))
+    paths = [APPROXIMATE.format(key=quote(p.product, safe="")) for p in products]
+    counts = await all_of(*(client.get_json(path, optional=True) for path in paths))
     return Snapshot(
         tuple(
             dataclasses.replace(

@@ -11,6 +11,9 @@ __all__ = ["SourceError"]
 
 # Seat counts are Java ints upstream; anything larger is a broken response, not a license.
 MAX_COUNT = 2**31 - 1
+# Products (roles, Jira types) per application: every one costs requests and series, and 5,000
+# roles from one upstream once kept the exporter busy for 100 s. Real instances have a handful.
+MAX_PRODUCTS = 100
 # Epoch-millisecond dates between 1970 and the year 9999.
 MAX_EPOCH_MS = 253_402_300_799_000
 
@@ -29,6 +32,13 @@ def as_list(value: Any, path: str) -> list[Any]:
     if not isinstance(value, list):
         raise _invalid(path, f"expected a JSON array, got {type(value).__name__}")
     return value
+
+
+def capped(items: list[Any], path: str) -> list[Any]:
+    """`items` (one per product) unless there are more than MAX_PRODUCTS of them."""
+    if len(items) > MAX_PRODUCTS:
+        raise _invalid(path, f"{len(items)} products, more than the limit of {MAX_PRODUCTS}")
+    return items
 
 
 def integer(obj: dict[str, Any], field: str, path: str, *, allow_negative: bool = False) -> int:

@@ -19,8 +19,11 @@ MAX_EXPONENT: Final = 30
 # typo or a date in year 9999 must not park an application for good.
 MAX_RETRY_AFTER: Final = 6 * 3600.0
 # Failures that a retry cannot fix before someone acts. A 401 in particular must not be
-# retried: Atlassian locks the account behind a CAPTCHA after a few failed logins.
-NO_EARLY_RETRY: Final[frozenset[Reason]] = frozenset({"http_401", "http_403", "secret_file"})
+# retried: Atlassian locks the account behind a CAPTCHA after a few failed logins, and a
+# proxy that refuses its login (407) may lock a directory account the same way.
+NO_EARLY_RETRY: Final[frozenset[Reason]] = frozenset(
+    {"http_401", "http_403", "http_407", "secret_file"}
+)
 
 
 def backoff(interval: float, failures: int, reason: Reason, retry_after: float | None) -> float:

@@ -106,6 +106,9 @@ class Poller:
             else:
                 for schedule in state.schedules():
                     schedule.reschedule(now)
+                if self._contexts.stale(state.target.link.tls_config):
+                    # Rotated CA, certificate or key files: the next sync builds a fresh client.
+                    self._close_client(name)
         for target in targets.targets:
             if target.name not in self.states:
                 self.states[target.name] = new_state(target, now)
