@@ -8,7 +8,7 @@ from grafanalib import core as g
 
 from exporter import metrics as m
 
-from . import config, reclaim
+from . import config, crowd, reclaim
 from . import panels as p
 from .promql import (
     EXPIRY,
@@ -288,6 +288,7 @@ def build() -> g.Dashboard:
             *sync_panels(),
             p.row("Reclaimable seats", 44),
             *reclaim.application_panels(APP, SEL),
+            *crowd.application_panels(63, APP, SEL),
         ],
         variables(),
     )

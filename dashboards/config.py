@@ -64,6 +64,14 @@ RECLAIM_INACTIVE_FOR: Final = "90d"
 RECLAIM_SHARE: Final = 0.25
 RECLAIM_FOR: Final = "1h"
 
+# Crowd license visibility. NOT_CONFIGURED that long: Crowd never got data for the application
+# (plugin, application link or synchronisation interval missing). LOADING that long, or data
+# older than CROWD_DATA_MAX_AGE_HOURS: Crowd's pull from the product is stuck.
+CROWD_NOT_CONFIGURED_FOR: Final = "1h"
+CROWD_LOADING_FOR: Final = "6h"
+CROWD_DATA_MAX_AGE_HOURS: Final = 24
+CROWD_DATA_STALE_FOR: Final = "5m"
+
 SECONDS_PER_DAY: Final = 86400
 
 RUNBOOK_BASE_URL: Final = (

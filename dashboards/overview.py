@@ -8,7 +8,7 @@ from grafanalib import core as g
 
 from exporter import metrics as m
 
-from . import config, reclaim
+from . import config, crowd, reclaim
 from . import panels as p
 from .promql import (
     EXPIRY,
@@ -199,6 +199,7 @@ def build() -> g.Dashboard:
             p.row("Reclaimable seats", 26),
             reclaim.overview_table(ROW_LINK, LINK_TITLE),
             reclaim.overview_total(),
+            *crowd.overview_panels(35),
         ],
         [],
     )

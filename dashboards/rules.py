@@ -83,6 +83,9 @@ def _pct(ratio: float) -> str:
     return f"{ratio * 100:g} %"
 
 
+_loading = raw(m.CROWD_STATUS, status="LOADING")
+_loading_throughout = dedup("max", f"min_over_time({_loading}[{c.CROWD_LOADING_FOR}])")
+_loading_then = dedup("max", f"{_loading} offset {c.CROWD_LOADING_FOR}")
 _forecast_range = f"{USED}[{c.days(c.FORECAST_RANGE_DAYS)}]"
 _horizon = f"{c.FORECAST_HORIZON_DAYS} * {DAY}"
 
@@ -169,6 +172,32 @@ ALERTS: Final = (
         f"Maintenance (support and updates) of {APP_PRODUCT} expires in "
         "{{ $value | humanizeDuration }} "
         f"(warning below {c.MAINTENANCE_EXPIRY_WARNING_DAYS} days).",
+    ),
+    # Crowd: the exporter's sync is fine, but Crowd has no (fresh) numbers to give.
+    Alert(
+        f"{PREFIX}CrowdNotConfigured",
+        "warning",
+        f"{dedup('max', raw(m.CROWD_STATUS, status='NOT_CONFIGURED'))} == 1",
+        c.CROWD_NOT_CONFIGURED_FOR,
+        "Crowd has no license data for an application.",
+        f"Crowd reports license visibility of {APP_PRODUCT} as NOT_CONFIGURED for more than "
+        f"{c.humanize_for(c.CROWD_NOT_CONFIGURED_FOR)}: Crowd never got data for it, so its "
+        "seats are not monitored.",
+    ),
+    # One rule for both causes (promtool refuses two rules of one name and labels): LOADING
+    # throughout the last CROWD_LOADING_FOR (and already then: `offset`), or an old timestamp.
+    Alert(
+        f"{PREFIX}CrowdDataStale",
+        "warning",
+        f"(\n  {_loading_throughout} == 1\n  and\n  {_loading_then}\n)\nor\n"
+        f"(\n  time() - {dedup('max', raw(m.DATA_TIMESTAMP))}\n"
+        f"  > {c.CROWD_DATA_MAX_AGE_HOURS} * 3600\n)",
+        c.CROWD_DATA_STALE_FOR,
+        "Crowd's license data for an application is stale.",
+        f"Crowd's license data for {APP_PRODUCT} is stale: Crowd has been LOADING it for more "
+        f"than {c.humanize_for(c.CROWD_LOADING_FOR)}, or last pulled it more than "
+        f"{c.CROWD_DATA_MAX_AGE_HOURS} hours ago ({m.DATA_TIMESTAMP.name}); "
+        "the seat numbers are missing or that old.",
     ),
     # Per exporter replica: credentials and network paths are per replica, so is the fix.
     Alert(

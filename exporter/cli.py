@@ -25,6 +25,7 @@ from exporter.serve.exposition import (
     check_layout,
     live_registry,
 )
+from exporter.serve.guard import connection_limit, raise_descriptor_limit
 from exporter.serve.web import make_app, serve
 from exporter.sources.tls import check_tls
 from exporter.sync.poller import Poller
@@ -127,6 +128,7 @@ async def run(args: argparse.Namespace) -> int:
     registry = CollectorRegistry(auto_describe=False)
     registry.register(collector)  # alone: IncrementalRenderer renders exactly this registry
     host, port = args.listen
+    descriptors = raise_descriptor_limit()
     runner = await serve(
         # Process, platform and GC metrics: rendered per scrape, after the cached license part.
         make_app(runtime, registry, web_config, IncrementalRenderer(collector), live_registry()),
@@ -135,19 +137,23 @@ async def run(args: argparse.Namespace) -> int:
         server_ssl_context(tls) if tls else None,
     )
     log.info(
-        "listening address=%s:%d tls=%s basic_auth=%s applications=%d version=%s",
+        "listening address=%s:%d tls=%s basic_auth=%s applications=%d max_connections=%d "
+        "descriptors=%d version=%s",
         host or "*",
         port,
         tls is not None,
         bool(web_config and web_config.basic_auth_users),
         len(config.applications),
+        connection_limit(),
+        descriptors,
         __version__,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
     loop.add_signal_handler(signal.SIGINT, stop.set)
-    loop.add_signal_handler(signal.SIGHUP, lambda: _reload(runtime))
+    reloads: set[asyncio.Task[None]] = set()  # referenced until done, as asyncio asks
+    loop.add_signal_handler(signal.SIGHUP, lambda: _reload_soon(runtime, reloads))
     poll_task = asyncio.create_task(poller.run())
     await stop.wait()
     log.info("shutting down")
@@ -161,9 +167,39 @@ async def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _reload(runtime: Runtime) -> None:
+def _reload_soon(runtime: Runtime, tasks: set[asyncio.Task[None]]) -> None:
+    task = asyncio.get_running_loop().create_task(_reload(runtime))
+    tasks.add(task)
+    task.add_done_callback(tasks.discard)
+
+
+async def _reload(runtime: Runtime) -> None:
     with contextlib.suppress(ConfigError):  # already logged; the old config keeps running
-        runtime.reload()
+        await runtime.reload()
+
+
+def check_config(path: Path) -> int:
+    """`--config.check`: 0 and a summary for a usable file, 1 and every problem otherwise."""
+    try:
+        config = load_config(path)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    except Exception as exc:  # a bug: still one line, never a traceback quoting the file
+        print(f"{path}: cannot load: {type(exc).__name__}", file=sys.stderr)
+        return 1
+    # Loading the TLS files too: a missing, garbled or encrypted one is a config error here,
+    # not a `tls` failure at the first sync.
+    problems = [
+        f"applications[{i}].link.tls_config.{problem}"
+        for i, app in enumerate(config.applications)
+        for problem in check_tls(app.link.tls_config)
+    ]
+    if problems:
+        print("\n".join(problems), file=sys.stderr)
+        return 1
+    print(f"{path}: configuration OK, {len(config.applications)} application(s)")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -184,23 +220,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.config_check:
         if args.config_file is None:
             parser.error("--config.check needs --config.file")
-        try:
-            config = load_config(args.config_file)
-        except ConfigError as exc:
-            print(exc, file=sys.stderr)
-            return 1
-        # Loading the TLS files too: a missing, garbled or encrypted one is a config error here,
-        # not a `tls` failure at the first sync.
-        problems = [
-            f"applications[{i}].link.tls_config.{problem}"
-            for i, app in enumerate(config.applications)
-            for problem in check_tls(app.link.tls_config)
-        ]
-        if problems:
-            print("\n".join(problems), file=sys.stderr)
-            return 1
-        print(f"{args.config_file}: configuration OK, {len(config.applications)} application(s)")
-        return 0
+        return check_config(args.config_file)
     try:
         check_layout()
     except LayoutError as exc:

@@ -23,6 +23,8 @@ PLAN = "plan"
 INACTIVE_FOR = "inactive_for"
 USER = "user"
 VERSION = "version"
+STATUS = "status"
+DIRECTORY = "directory"
 
 CACHED = "Cached from the last successful sync of the application; not read at scrape time."
 CACHED_USERS = (
@@ -92,6 +94,19 @@ DATA_TIMESTAMP = _gauge(
     "Unix time of the upstream's own data (Crowd: when Crowd last pulled the application's "
     f"license usage); old data means Crowd's synchronisation is stuck. {CACHED}",
 )
+CROWD_STATUS = _gauge(
+    "crowd_status",
+    (APPLICATION, PRODUCT, STATUS),
+    "Crowd's licensing status of the product (ApplicationLicensingStatus), state-set style: "
+    "one series per status (NOT_CONFIGURED, LOADING, PRESENT, other), 1 for the current one; "
+    f"NOT_CONFIGURED means Crowd never got data for it. {CACHED}",
+)
+CROWD_DIRECTORIES = _gauge(
+    "crowd_directories",
+    _A,
+    "User directories of the application's licensed users, as Crowd counts them "
+    f"(numberOfDirectories; for Jira the largest of its types). {CACHED}",
+)
 INACTIVE_USERS = _gauge(
     "inactive_users",
     (APPLICATION, PRODUCT, INACTIVE_FOR),
@@ -107,6 +122,20 @@ USER_LAST_ACTIVE = _gauge(
     "Last activity of a licensed user inactive for longer than user_detail.inactive_for, as a "
     "Unix timestamp, 0 if never active; opt-in, at most user_detail.max_users series per "
     f"application, the longest inactive first. {CACHED_USERS}",
+)
+USERS_SKIPPED = _gauge(
+    "users_skipped",
+    _AP,
+    "User records the last user scan could not use at all (not a JSON object, an unreadable "
+    "activity date, no user name where a join needs one); they are in no other user count, "
+    f"and the scan still succeeds. {CACHED_USERS}",
+)
+SEATS_USED_BY_DIRECTORY = _gauge(
+    "seats_used_by_directory",
+    (APPLICATION, PRODUCT, DIRECTORY),
+    "Licensed users per user directory (label: the directory's name), from Crowd's licensed-user "
+    "search filtered by directory, read from the same Crowd data version as the user scan; one "
+    f"series per directory Crowd lists for the product. {CACHED_USERS}",
 )
 SYNC_UP = _gauge("sync_up", _A, "1 if the last sync of the application succeeded, else 0.")
 SYNC_LAST_SUCCESS = _gauge(
@@ -175,10 +204,18 @@ LICENSE_METRICS = (
     INFO,
     SEATS_USED_APPROXIMATE,
     DATA_TIMESTAMP,
+    CROWD_STATUS,
+    CROWD_DIRECTORIES,
 )
 SYNC_METRICS = (SYNC_UP, SYNC_LAST_SUCCESS, SYNC_DURATION, SYNC_FAILURES, SYNC_INTERVAL)
 # From the user scans, a second, slower schedule per application (users_sync_interval).
-USER_METRICS = (INACTIVE_USERS, USERS_NEVER_ACTIVE, USER_LAST_ACTIVE)
+USER_METRICS = (
+    INACTIVE_USERS,
+    USERS_NEVER_ACTIVE,
+    USER_LAST_ACTIVE,
+    USERS_SKIPPED,
+    SEATS_USED_BY_DIRECTORY,
+)
 USERS_SYNC_METRICS = (
     USERS_SYNC_UP,
     USERS_SYNC_LAST_SUCCESS,
@@ -193,6 +230,9 @@ ALL_METRICS = (
     *USERS_SYNC_METRICS,
     *EXPORTER_METRICS,
 )
+
+# The fixed vocabulary of CROWD_STATUS' status label: Crowd's three, then anything else.
+CROWD_STATUS_VALUES = ("NOT_CONFIGURED", "LOADING", "PRESENT", "other")
 
 # The fixed vocabulary of SYNC_FAILURES' reason label: every failure is one of these, checked
 # by mypy at each SourceError. "internal" is a bug in the exporter itself, not an upstream fault.

@@ -1,16 +1,18 @@
-"""Exporter state built by hand: one application's sync and user-scan schedules at NOW.
-
-Shared by the collector and exposition tests.
+"""Exporter state built by hand: one application's sync and user-scan schedules at NOW, and a
+registry that collects them. Shared by the collector, exposition and source tests.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 
+from prometheus_client import CollectorRegistry
+
+from exporter.serve.collector import LicenseCollector, ReloadStatus
 from exporter.sources.model import ProductLicense, Snapshot, UsersSnapshot
 from exporter.sync.poller import AppState
 from exporter.sync.schedule import Schedule
-from tests.factories import at, make_target
+from tests.factories import FakeClock, at, make_target
 
 CROWD_APP = {"crowd_application_id": 3, "crowd_application_type": "jira"}
 NOW = 1_750_000_000.0
@@ -24,11 +26,25 @@ def state(
     failures: Counter[str] | None = None,
     last_success: float = NOW - 10,
     up: bool = True,
+    snapshot: Snapshot | None = None,
 ) -> AppState:
     target = make_target(name, type, sync_interval="1m", **(CROWD_APP if type == "crowd" else {}))
-    sync = Schedule[Snapshot](60.0, snapshot=Snapshot(products), up=up)
+    sync = Schedule[Snapshot](60.0, snapshot=snapshot or Snapshot(products), up=up)
     sync.last_success, sync.last_attempt, sync.last_duration = at(last_success), at(NOW - 10), 0.25
     return AppState(target, sync, users, failures if failures is not None else Counter())
+
+
+def registry(
+    *states: AppState, now: float = NOW, reload: ReloadStatus | None = None
+) -> CollectorRegistry:
+    reg = CollectorRegistry(auto_describe=False)
+    by_name = {s.name: s for s in states}
+    reg.register(
+        LicenseCollector(
+            lambda: by_name, FakeClock(now), reload_status=(lambda: reload) if reload else None
+        )
+    )
+    return reg
 
 
 def users_state(

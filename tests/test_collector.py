@@ -5,33 +5,20 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client import generate_latest
 
 from exporter import metrics as m
 from exporter.apptypes import TYPES
 from exporter.config.users import ScanSettings
-from exporter.serve.collector import LicenseCollector, ReloadStatus
+from exporter.serve.collector import ReloadStatus
 from exporter.sources.model import ProductLicense, ProductUsers, Snapshot, UsersSnapshot
 from exporter.sync.poller import AppState
 from exporter.sync.schedule import Schedule
-from tests.factories import FakeClock, Upstream, at, fixture, make_app, make_target
-from tests.sources.crowd_upstream import search, summaries
-from tests.states import CROWD_APP, NOW, state, users_state
+from tests.factories import Upstream, at, fixture, make_app, make_target
+from tests.sources.crowd_upstream import routes as crowd_routes
+from tests.states import CROWD_APP, NOW, registry, state, users_state
 
 GOLDEN = Path(__file__).parent / "golden"
-
-
-def registry(
-    *states: AppState, now: float = NOW, reload: ReloadStatus | None = None
-) -> CollectorRegistry:
-    reg = CollectorRegistry(auto_describe=False)
-    by_name = {s.name: s for s in states}
-    reg.register(
-        LicenseCollector(
-            lambda: by_name, FakeClock(now), reload_status=(lambda: reload) if reload else None
-        )
-    )
-    return reg
 
 
 def test_limited_product_has_limit_and_remaining() -> None:
@@ -170,12 +157,7 @@ CONFLUENCE_ROUTES = {
     for name in ("userCount", "maxUsers", "remainingSeats", "details")
 }
 BITBUCKET_ROUTES = {"/rest/api/1.0/admin/license": fixture("bitbucket/admin_license.json")}
-CROWD = "/rest/admin/1.0/licensing/3"
-CROWD_ROUTES = {
-    f"{CROWD}/jira-types": fixture("crowd/jira-types.json"),
-    f"{CROWD}/summary": summaries,
-    f"{CROWD}/licensed-users/search": search,
-}
+CROWD_ROUTES = crowd_routes()
 CLOUD_COUNT = "/rest/api/3/license/approximateLicenseCount/product/{}"
 JIRA_CLOUD_ROUTES = {
     "/rest/api/3/applicationrole": fixture("jira-cloud/applicationrole.json"),
@@ -202,7 +184,7 @@ SCAN = ScanSettings(
 async def test_golden_exposition(type: str, routes: dict[str, object]) -> None:
     app = make_app(f"{type}-prod", type, **(CROWD_APP if type == "crowd" else {}))
     snapshot = await TYPES[type].fetch(Upstream(routes).client(app), app)
-    s = state(app.name, type, *snapshot.products)
+    s = state(app.name, type, snapshot=snapshot)
     if type == "crowd":
         scan = TYPES[type].scan
         assert scan is not None

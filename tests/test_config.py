@@ -183,15 +183,15 @@ INVALID: list[tuple[Any, list[str]]] = [
     ),
     (
         {"applications": [app(link={"url": "jira.example.com"})]},
-        ["applications[0].link.url: 'jira.example.com' is not an http(s) URL with a host"],
+        ["applications[0].link.url: the URL is not an http(s) URL with a host"],
     ),
     (
         {"applications": [app(link={"url": "https://u:p@jira.example.com"})]},
-        ["applications[0].link.url: credentials in the URL are not allowed: use basic_auth"],
+        ["applications[0].link.url: the URL has userinfo: credentials go in basic_auth"],
     ),
     (
         {"applications": [app(link={"url": "https://jira.example.com:99999"})]},
-        ["applications[0].link.url: 'https://jira.example.com:99999': Port out of range 0-65535"],
+        ["applications[0].link.url: the URL has an invalid port: a number 0-65535"],
     ),
     (
         {
@@ -250,7 +250,7 @@ INVALID: list[tuple[Any, list[str]]] = [
     (
         {"applications": [app(type="bamboo", sync_interval="x", link={"url": "ftp://x"})]},
         [
-            "applications[0].link.url: 'ftp://x' is not an http(s) URL with a host",
+            "applications[0].link.url: the URL is not an http(s) URL with a host",
             "applications[0].sync_interval: 'x' is not a duration: use Prometheus syntax such as 30s, "
             "5m, 1h30m",
             "applications[0].type: must be one of: jira, confluence, bitbucket, crowd, jira-cloud",

@@ -21,9 +21,15 @@ from exporter.serve.exposition import (
     accepts_gzip,
     check_layout,
 )
-from exporter.sources.model import ProductLicense, ProductUsers, Snapshot, UsersSnapshot
+from exporter.sources.model import (
+    CrowdData,
+    ProductLicense,
+    ProductUsers,
+    Snapshot,
+    UsersSnapshot,
+)
 from exporter.sync.poller import AppState
-from tests.exposition_rig import FORMATS, OPENMETRICS, TEXT, Rig, rig
+from tests.exposition_rig import FORMATS, OPENMETRICS, TEXT, Rig, jira, rig
 from tests.factories import at
 from tests.states import NOW, state
 
@@ -47,6 +53,25 @@ MUTATIONS: dict[str, Callable[[Rig], object]] = {
     "users_snapshot": lambda r: setattr(
         r.states["bb"].users, "snapshot", UsersSnapshot((ProductUsers("bitbucket", 1, 1, ()),))
     ),
+    "users_skipped": lambda r: setattr(
+        r.states["bb"].users,
+        "snapshot",
+        UsersSnapshot(
+            (replace(r.states["bb"].users.snapshot.products[0], skipped=2),)  # type: ignore[union-attr]
+        ),
+    ),
+    "users_by_directory": lambda r: setattr(
+        r.states["bb"].users,
+        "snapshot",
+        UsersSnapshot(
+            (
+                replace(
+                    r.states["bb"].users.snapshot.products[0],  # type: ignore[union-attr]
+                    by_directory=(("Crowd users directory", 30), ("LDAP", 10)),
+                ),
+            )
+        ),
+    ),
     "users_gone": lambda r: setattr(r.states["bb"], "users", None),
     "stale_seats": lambda r: setattr(r.clock, "now", NOW + 3 * 60 + 1),
     "stale_users": lambda r: setattr(r.clock, "now", NOW + 3 * 3600 + 1),
@@ -66,6 +91,49 @@ def test_renders_what_prometheus_client_renders_after_each_change(
     MUTATIONS[mutation](r)
     after = r.check(fmt)
     assert after != before  # the change is visible, not served from a stale chunk
+
+
+def crowd(name: str) -> AppState:
+    s = state(name, "crowd")
+    s.sync.snapshot = Snapshot(
+        (ProductLicense("jira-software", 431, 500, 69),),
+        (
+            CrowdData("jira-software", "PRESENT", 57),
+            CrowdData("jira-core", "NOT_CONFIGURED"),
+        ),
+        2,
+    )
+    return s
+
+
+def _crowd_change(r: Rig, **changes: object) -> None:
+    snapshot = r.states["cr"].sync.snapshot
+    assert snapshot is not None
+    if "software" in changes:
+        crowd = (replace(snapshot.crowd[0], **changes.pop("software")), snapshot.crowd[1])  # type: ignore[arg-type]
+        changes["crowd"] = crowd
+    r.states["cr"].sync.snapshot = replace(snapshot, **changes)  # type: ignore[arg-type]
+
+
+# Every Crowd field the collector reads, changed in place.
+CROWD_MUTATIONS: dict[str, Callable[[Rig], object]] = {
+    "status": lambda r: _crowd_change(r, software={"status": "LOADING"}),
+    "status_other": lambda r: _crowd_change(r, software={"status": "other"}),
+    "status_unreported": lambda r: _crowd_change(r, software={"status": None}),
+    "directories": lambda r: _crowd_change(r, crowd_directories=3),
+    "directories_unknown": lambda r: _crowd_change(r, crowd_directories=None),
+}
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("mutation", CROWD_MUTATIONS)
+def test_crowd_fields_render_what_prometheus_client_renders(
+    fmt: tuple[Encoder, str], mutation: str
+) -> None:
+    r = Rig(jira("jira-a"), crowd("cr"))
+    before = r.check(fmt)
+    CROWD_MUTATIONS[mutation](r)
+    assert r.check(fmt) != before
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -133,7 +201,7 @@ def test_output_it_cannot_split_is_a_loud_error_not_a_silent_slow_path(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     def unsplittable(self: object, encoder: Encoder, placed: object) -> object:
-        raise ValueError("exposition out of order at '# HELP x'")
+        raise LayoutError("exposition out of order at '# HELP x'")
 
     monkeypatch.setattr("exporter.serve.exposition._Layout.render", unsplittable)
     with pytest.raises(LayoutError, match="out of order"):

@@ -44,7 +44,7 @@ async def failure(response: httpx.Response, **kw: object) -> SourceError:
         (503, {"Retry-After": "120"}, "http_5xx", "HTTP 503"),
         (
             302,
-            {"Location": "http://jira/login.jsp?os_destination=%2Frest"},
+            {"Location": "http://upstream.test/login.jsp?os_destination=%2Frest"},
             "http_3xx",
             "redirected to /login.jsp",
         ),

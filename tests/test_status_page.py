@@ -12,7 +12,13 @@ from dashboards import config as dashboards_config
 from exporter.serve import status_page
 from exporter.serve.collector import ReloadStatus
 from exporter.serve.status_page import _duration, _public_url, render_status_page
-from exporter.sources.model import ProductLicense, ProductUsers, Snapshot, UsersSnapshot
+from exporter.sources.model import (
+    CrowdData,
+    ProductLicense,
+    ProductUsers,
+    Snapshot,
+    UsersSnapshot,
+)
 from exporter.sync.poller import Poller
 from exporter.sync.runtime import Runtime
 from tests.factories import FakeClock, app_dict, at, make_targets
@@ -205,3 +211,28 @@ def test_durations_read_like_a_person_writes_them(seconds: float, text: str) -> 
 def test_bar_colours_switch_where_the_seat_alerts_fire() -> None:
     assert status_page.SEATS_WARNING == dashboards_config.SEATS_UTILISATION_WARNING
     assert status_page.SEATS_CRITICAL == dashboards_config.SEATS_UTILISATION_CRITICAL
+
+
+async def test_a_crowd_product_without_data_says_why(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(status_page.time, "time", lambda: NOW)
+    runtime = await runtime_with("jira")
+    state = runtime.poller.states["jira"]
+    state.sync.up, state.sync.last_attempt = True, at(NOW - 5)
+    state.sync.last_success = at(NOW - 5)
+    state.sync.snapshot = Snapshot(
+        (ProductLicense("jira-software", 431, 500, 69),),
+        (
+            CrowdData("jira-software", "PRESENT", 57),
+            CrowdData("jira-core", "NOT_CONFIGURED"),
+            CrowdData("jira-servicedesk", "LOADING"),
+        ),
+    )
+    row = cells(render_status_page(runtime), "jira")
+    assert "431 / 500" in row
+    assert (
+        '<span>jira-core</span><span class=n>no data</span><span class="sub">Crowd: NOT_CONFIGURED'
+        in row
+    )
+    assert "Crowd: LOADING" in row and "no licensed product" not in row
+    state.sync.snapshot = Snapshot((), (CrowdData("bitbucket", "NOT_CONFIGURED"),))
+    assert "Crowd: NOT_CONFIGURED" in cells(render_status_page(runtime), "jira")

@@ -14,7 +14,9 @@ from exporter.sources import crowd
 class CrowdApplication(ScannedApplicationBase):
     type: Literal["crowd"]
     # A description is what a missing key's error says: "required for type crowd (...)".
-    crowd_application_id: int = Field(ge=1, description="Crowd's numeric id of the application")
+    crowd_application_id: int = Field(
+        ge=1, strict=True, description="Crowd's numeric id of the application"
+    )
     crowd_application_type: Literal["jira", "confluence", "bitbucket"] = Field(
         description="one of: jira, confluence, bitbucket"
     )

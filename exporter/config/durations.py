@@ -20,6 +20,10 @@ _UNITS = (
 _DURATION = re.compile(
     r"^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$"
 )
+# Longer is a typo or hostile: 100 years, well past any interval, period or timeout. Checked
+# before the arithmetic: a 400-digit number would not even convert to a float.
+MAX_SECONDS = 100 * 365 * 86400
+MAX_BYTES = 2**40
 _SIZE = re.compile(r"^(\d+)(B|KB|MB|GB|KiB|MiB|GiB)$")
 _SIZE_FACTORS = {
     "B": 1,
@@ -35,19 +39,20 @@ _SIZE_FACTORS = {
 def parse_duration(value: object) -> float:
     """Seconds in a Prometheus duration string; bare numbers are refused, as Prometheus does."""
     if not isinstance(value, str):
-        raise ValueError(f"{value!r} is not a duration: write it with a unit, e.g. 30s or 5m")
+        raise ValueError(f"{_show(value)} is not a duration: write it with a unit, e.g. 30s or 5m")
     match = _DURATION.match(value.strip())
     if not value.strip() or match is None:
         raise ValueError(
-            f"{value!r} is not a duration: use Prometheus syntax such as 30s, 5m, 1h30m"
+            f"{_show(value)} is not a duration: use Prometheus syntax such as 30s, 5m, 1h30m"
         )
-    seconds = sum(
-        int(group) * factor
-        for group, (_, factor) in zip(match.groups(), _UNITS, strict=True)
-        if group is not None
-    )
+    groups = [(group, factor) for group, (_, factor) in zip(match.groups(), _UNITS, strict=True)]
+    if any(group is not None and len(group) > 12 for group, _ in groups):
+        raise ValueError(f"{_show(value)}: the duration is longer than 100 years")
+    seconds = sum(int(group) * factor for group, factor in groups if group is not None)
+    if seconds > MAX_SECONDS:
+        raise ValueError(f"{_show(value)}: the duration is longer than 100 years")
     if seconds <= 0:
-        raise ValueError(f"{value!r}: the duration must be greater than zero")
+        raise ValueError(f"{_show(value)}: the duration must be greater than zero")
     return seconds
 
 
@@ -70,11 +75,24 @@ def parse_size(value: Any) -> int:
     elif isinstance(value, str) and (match := _SIZE.match(value.strip())):
         size = int(match.group(1)) * _SIZE_FACTORS[match.group(2)]
     else:
-        raise ValueError(f"{value!r} is not a size: write e.g. 10MiB, 512KiB or a number of bytes")
+        raise ValueError(
+            f"{_show(value)} is not a size: write e.g. 10MiB, 512KiB or a number of bytes"
+        )
+    if size > MAX_BYTES:
+        raise ValueError(f"{_show(value)}: the size is larger than 1TiB")
     if size <= 0:
-        raise ValueError(f"{value!r}: the size must be greater than zero")
+        raise ValueError(f"{_show(value)}: the size must be greater than zero")
     return size
 
 
 Duration = Annotated[float, BeforeValidator(parse_duration), PlainSerializer(format_duration)]
 ByteSize = Annotated[int, BeforeValidator(parse_size)]
+
+
+def _show(value: object) -> str:
+    # A hostile value can be thousands of characters long; quote the start of it.
+    try:
+        shown = repr(value)
+    except ValueError:  # an int of more than 4,300 digits has no repr
+        return f"a {type(value).__name__} this long"
+    return shown if len(shown) <= 40 else shown[:37] + "..."

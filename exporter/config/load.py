@@ -12,12 +12,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Final, Literal, Union
 
-import yaml
 from pydantic import ConfigDict, Discriminator, Field, Tag, ValidationError
 
 from exporter.apptypes import SCANNED_TYPES, TYPES
+from exporter.config.files import read_file
 from exporter.config.models import USER_SCAN_KEYS, ApplicationBase, Global, Model
 from exporter.config.targets import resolve
+from exporter.config.yamlsafe import YAMLProblem, load_yaml
 
 
 class ConfigError(Exception):
@@ -70,6 +71,7 @@ class Config(Model):
 _MESSAGES = {
     "extra_forbidden": "unknown key",
     "missing": "missing required key",
+    "int_type": "must be an integer",
 }
 
 
@@ -156,7 +158,7 @@ def _check_files(config: Config) -> list[str]:
             if path is None:
                 continue
             try:
-                path.read_bytes()
+                read_file(path)
             except OSError as exc:
                 problems.append(
                     f"applications[{index}].link.{key}: cannot read {str(path)!r}: "
@@ -236,14 +238,11 @@ def _order(problem: str) -> list[Any]:
 
 def load_config(path: Path) -> Config:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_file(path).decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(str(path), [f"(file): cannot read: {exc}"]) from None
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(str(path), [f"{where}: YAML syntax error: {problem}"]) from None
+        data = load_yaml(text)
+    except YAMLProblem as exc:
+        raise ConfigError(str(path), [str(exc)]) from None
     return parse_config(data, str(path), path.parent)

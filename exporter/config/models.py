@@ -116,18 +116,25 @@ class Link(Model):
     @field_validator("url")
     @classmethod
     def _check_url(cls, url: str) -> str:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"{url!r} is not an http(s) URL with a host")
-        if parts.username is not None or parts.password is not None:
-            # Credentials in a URL end up in logs and on the status page.
-            raise ValueError("credentials in the URL are not allowed: use basic_auth")
-        if parts.query or parts.fragment:
-            raise ValueError(f"{url!r}: a base URL has no query or fragment")
+        # Messages never quote the URL: its userinfo, query or fragment can hold a secret, and
+        # they are shown by --config.check, the reload log, the status page and /-/reload.
+        if any(c.isspace() or not c.isprintable() for c in url):
+            raise ValueError("the URL contains whitespace or control characters")
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            raise ValueError("the URL cannot be parsed (is its host valid?)") from None
         try:
             parts.port  # noqa: B018 - raises on a bad port
-        except ValueError as exc:
-            raise ValueError(f"{url!r}: {exc}") from None
+        except ValueError:
+            raise ValueError("the URL has an invalid port: a number 0-65535") from None
+        if "@" in parts.netloc:
+            raise ValueError("the URL has userinfo: credentials go in basic_auth")
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("the URL is not an http(s) URL with a host")
+        # `?` or `#` alone leaves query and fragment empty: refuse the characters.
+        if "?" in url or "#" in url:
+            raise ValueError("the URL has a query or fragment: a base URL has neither")
         return url.rstrip("/")
 
     @_model_validator(mode="after")
@@ -168,7 +175,8 @@ class UserScans(Model):
 class Global(Model):
     sync_interval: Duration = 300.0
     timeout: Duration = 30.0
-    max_concurrent_syncs: int = Field(default=16, ge=1, le=1024)
+    # strict: YAML's `true` or "16" is a mistake, not 1 or 16.
+    max_concurrent_syncs: int = Field(default=16, ge=1, le=1024, strict=True)
     body_size_limit: ByteSize = 10 * 2**20
     users_sync_interval: Duration = 3600.0
     inactive_periods: Periods = DEFAULT_INACTIVE_PERIODS

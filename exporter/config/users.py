@@ -44,7 +44,7 @@ class UserDetail(BaseModel):
 
     inactive_for: Period = "90d"
     # 0 switches the detail off for one application when the global section turns it on.
-    max_users: int = Field(default=50, ge=0, le=MAX_DETAIL_USERS)
+    max_users: int = Field(default=50, ge=0, le=MAX_DETAIL_USERS, strict=True)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from prometheus_client.registry import Collector
 
 from exporter import __version__
 from exporter import metrics as m
-from exporter.sources.model import ProductLicense
+from exporter.sources.model import ProductLicense, Snapshot
 from exporter.sync.clock import Clock, SystemClock
 from exporter.sync.poller import AppState
 
@@ -97,6 +97,13 @@ class LicenseCollector(Collector):
         self.add_application(families, name, state, now)
         return _placed(families)
 
+    def sync_families(self, name: str, state: AppState) -> list[Placed]:
+        """One application's sync samples alone: what is left when its other samples cannot
+        be rendered."""
+        families = _OnDemand()
+        self._add_sync(families, name, state)
+        return _placed(families)
+
     def exporter_families(self) -> list[Placed]:
         """The exporter's own samples: the families it has samples in, placed."""
         families = _OnDemand()
@@ -132,6 +139,7 @@ class LicenseCollector(Collector):
         if snapshot is not None:
             for product in snapshot.products:
                 self._add_license(families, name, product)
+            self._add_crowd(families, name, snapshot)
         self._add_sync(families, name, state)
         self._add_users(families, name, state, now)
 
@@ -176,6 +184,16 @@ class LicenseCollector(Collector):
         )
 
     @staticmethod
+    def _add_crowd(families: Families, application: str, snapshot: Snapshot) -> None:
+        if snapshot.crowd_directories is not None:
+            families[m.CROWD_DIRECTORIES].add_metric([application], snapshot.crowd_directories)
+        for data in snapshot.crowd:
+            if data.status is not None:
+                for status in m.CROWD_STATUS_VALUES:
+                    value = 1 if status == data.status else 0
+                    families[m.CROWD_STATUS].add_metric([application, data.product, status], value)
+
+    @staticmethod
     def _add_sync(
         families: Families,
         application: str,
@@ -213,6 +231,9 @@ class LicenseCollector(Collector):
         for p in snapshot.products if snapshot is not None else ():
             labels = [application, p.product]
             families[m.USERS_NEVER_ACTIVE].add_metric(labels, p.never_active)
+            families[m.USERS_SKIPPED].add_metric(labels, p.skipped)
+            for directory, count in p.by_directory:
+                families[m.SEATS_USED_BY_DIRECTORY].add_metric([*labels, directory], count)
             for period, count in p.inactive:
                 families[m.INACTIVE_USERS].add_metric([*labels, period], count)
             for user, last_active in p.detail:

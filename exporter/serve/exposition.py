@@ -20,6 +20,7 @@ every client reads past the first member).
 from __future__ import annotations
 
 import gzip
+import logging
 import math
 import time
 import zlib
@@ -34,6 +35,7 @@ from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 
 from exporter.serve.collector import LicenseCollector, Placed, new_families
+from exporter.sync.poller import AppState
 
 Encoder = Callable[[Collector], bytes]
 # Formatted sample lines, by the position of their family in the exposition.
@@ -48,6 +50,13 @@ GZIP_LEVEL = 1
 # content type (e.g. `version=9.9.9`), so a client could otherwise make every request a new
 # format, each cached for good. Prometheus and curl use two.
 MAX_FORMATS = 4
+
+log = logging.getLogger(__name__)
+
+
+class LayoutError(ValueError):
+    """prometheus_client's output is not laid out as the incremental renderer assumes: the
+    exporter refuses to start (check_layout), and a render never falls back to a slower path."""
 
 
 class _Families(Collector):
@@ -96,7 +105,7 @@ class _Layout:
             positions, headers, (*headers[1:], None), strict=True
         ):
             if not text.startswith(header, start):
-                raise ValueError(f"exposition out of order at {header!r}")
+                raise LayoutError(f"exposition out of order at {header!r}")
             start += len(header)
             end = (
                 len(text) - len(self.trailer) if following is None else text.index(following, start)
@@ -115,6 +124,8 @@ class IncrementalRenderer:
         self._layouts: OrderedDict[str, _Layout] = OrderedDict()
         # (content type, application) -> (fingerprint, its sample lines)
         self._chunks: dict[tuple[str, str], tuple[tuple[object, ...], Chunk]] = {}
+        # Applications whose samples failed to render, logged once until they render again.
+        self._failing: set[str] = set()
 
     def __call__(self, encoder: Encoder, content_type: str) -> bytes:
         return self._render(encoder, content_type)
@@ -140,8 +151,7 @@ class IncrementalRenderer:
             fingerprint = collector.fingerprint(state, now)
             cached = self._chunks.get(key)
             if cached is None or cached[0] != fingerprint:
-                placed = collector.application_families(name, state, now)
-                cached = (fingerprint, layout.render(encoder, placed))
+                cached = (fingerprint, self._application(layout, encoder, name, state, now))
             chunks[key] = cached
             _append(columns, cached[1])
         _append(columns, layout.render(encoder, collector.exporter_families()))
@@ -153,9 +163,34 @@ class IncrementalRenderer:
         columns.append([layout.trailer])
         return b"".join([part for column in columns for part in column])
 
-
-class LayoutError(RuntimeError):
-    """prometheus_client's output is not laid out as the incremental renderer assumes."""
+    def _application(
+        self, layout: _Layout, encoder: Encoder, name: str, state: AppState, now: float
+    ) -> Chunk:
+        """One application's lines. If they cannot be rendered, its sync samples alone, so
+        that one application's bad data never takes /metrics down for all the others."""
+        collector = self._collector
+        try:
+            chunk = layout.render(encoder, collector.application_families(name, state, now))
+        except LayoutError:
+            raise
+        except Exception as exc:  # any failure is this application's alone
+            if name not in self._failing:
+                # The error's type only: its text may quote the offending upstream value.
+                log.error(
+                    "rendering an application failed, its license and user samples are left "
+                    "out application=%s error=%s",
+                    name,
+                    type(exc).__name__,
+                )
+                self._failing.add(name)
+            try:
+                return layout.render(encoder, collector.sync_families(name, state))
+            except LayoutError:
+                raise
+            except Exception:
+                return ()
+        self._failing.discard(name)
+        return chunk
 
 
 # The formats Prometheus and people ask for: OpenMetrics, and the text format.

@@ -118,9 +118,17 @@ def _seats(state: AppState, now: Instant) -> str:
                 "no longer exported</span>"
             )
         return '<span class="sub">no data yet</span>'
-    if not snapshot.products:
+    # Products read through Crowd that Crowd has no numbers for: say why they have no seats.
+    waiting = [
+        f"<span>{escape(d.product)}</span><span class=n>no data</span>"
+        f'<span class="sub">Crowd: {escape(d.status or "")}</span><span></span>'
+        for d in snapshot.crowd
+        if d.status not in (None, "PRESENT")
+    ]
+    if not snapshot.products and not waiting:
         return '<span class="sub">no licensed product</span>'
-    return '<div class="seats">' + "".join(_product(p) for p in snapshot.products) + "</div>"
+    rows = [_product(p) for p in snapshot.products] + waiting
+    return '<div class="seats">' + "".join(rows) + "</div>"
 
 
 def _result(state: AppState) -> str:

@@ -7,6 +7,7 @@ import logging
 import ssl
 
 from aiohttp import web
+from aiohttp.log import server_logger
 from aiohttp.typedefs import Handler, Middleware
 from prometheus_client import CollectorRegistry
 
@@ -19,6 +20,7 @@ from exporter.serve.exposition import (
     negotiate,
     registry_renderer,
 )
+from exporter.serve.guard import HEADER_TIMEOUT, Guard, GuardedSite, RequestLog
 from exporter.serve.status_page import render_status_page
 from exporter.sync.runtime import Runtime
 
@@ -68,7 +70,7 @@ async def reload(request: web.Request) -> web.Response:
             status=403, text="Lifecycle API is not enabled (--web.enable-lifecycle).\n"
         )
     try:
-        runtime.reload()
+        await runtime.reload()
     except ConfigError as exc:
         return web.Response(status=500, text=f"failed to reload config: {exc}\n")
     return web.Response(text="Reloaded.\n")
@@ -111,8 +113,20 @@ def make_app(
 
 
 async def serve(
-    app: web.Application, host: str, port: int, ssl_context: ssl.SSLContext | None = None
+    app: web.Application,
+    host: str,
+    port: int,
+    ssl_context: ssl.SSLContext | None = None,
+    *,
+    header_timeout: float = HEADER_TIMEOUT,
+    max_connections: int | None = None,
 ) -> web.AppRunner:
+    """Serves `app`; each request's headers must arrive within `header_timeout`, and at most
+    `max_connections` are open (default: half the descriptor limit, see guard.py)."""
+    guard = Guard(header_timeout, max_connections)
+    app.middlewares.insert(0, guard.middleware)
+    loop = asyncio.get_running_loop()
+    loop.set_exception_handler(guard.exception_handler(loop.get_exception_handler()))
     # Small header limits: nothing legitimate sends large requests to an exporter.
     runner = web.AppRunner(
         app,
@@ -122,9 +136,12 @@ async def serve(
         handler_cancellation=True,
         max_line_size=8190,
         max_field_size=8190,
+        logger=RequestLog(server_logger, loop.time),
     )
     await runner.setup()
-    site = web.TCPSite(runner, host or None, port, reuse_address=True, ssl_context=ssl_context)
+    site = GuardedSite(
+        runner, guard, host or None, port, reuse_address=True, ssl_context=ssl_context
+    )
     await site.start()
     return runner
 

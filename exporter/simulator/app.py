@@ -189,6 +189,9 @@ class Simulator:
             body=body,
             elapsed=elapsed,
             seats_at=state.used,
+            answered=lambda method, path: sum(
+                1 for r in state.requests if r.method == method and r.path == path
+            ),
         )
         reply = self._plan(ctx, request.method, path, auth, found, fault)
         state.requests.append(

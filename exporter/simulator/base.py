@@ -56,6 +56,8 @@ class Context:
     elapsed: float = 0.0  # seconds since the simulator started
     # Seats `elapsed` seconds after the start: for values a product caches (Jira Cloud).
     seats_at: Callable[[SimProduct, float], int] = lambda product, elapsed: 0
+    # Requests of (method, path) this instance answered so far (its request log).
+    answered: Callable[[str, str], int] = lambda method, path: 0
 
     def int_param(self, name: str, default: int) -> int:
         value = self.query.get(name, "")

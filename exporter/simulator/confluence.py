@@ -28,9 +28,16 @@ ACTIVE_USERS = "/rest/api/user/list/active"
 PAGE_CAP = 200
 
 
-def _count(value: Callable[[Context], int]) -> Callable[[Context, re.Match[str]], Reply]:
+# UserCountService.getLicenseMaxUsers: "If this instance has an unlimited license then the
+# result would be Integer.MAX_VALUE".
+UNLIMITED_MAX_USERS = 2**31 - 1
+
+
+def _count(value: Callable[[Context], int | None]) -> Callable[[Context, re.Match[str]], Reply]:
     def handler(ctx: Context, _match: re.Match[str]) -> Reply:
-        return json_reply({"count": value(ctx)})
+        count = value(ctx)
+        # An empty Optional (getRemainingFreeSlots) has no count (LOW: its wire shape).
+        return json_reply({} if count is None else {"count": count})
 
     return handler
 
@@ -41,12 +48,13 @@ def _used(ctx: Context) -> int:
 
 def _max(ctx: Context) -> int:
     limit = ctx.instance.products[0].limit
-    return -1 if limit is None else limit
+    return UNLIMITED_MAX_USERS if limit is None else limit
 
 
-def _remaining(ctx: Context) -> int:
+def _remaining(ctx: Context) -> int | None:
+    # getRemainingFreeSlots is an Optional: no free-slot count for an unlimited license.
     limit = ctx.instance.products[0].limit
-    return -1 if limit is None else limit - _used(ctx)
+    return None if limit is None else limit - _used(ctx)
 
 
 def _details(ctx: Context, _match: re.Match[str]) -> Reply:

@@ -1,12 +1,16 @@
 """Crowd Data Center license visibility (reference §4.2), under /rest/admin/1.0/licensing.
 
-Written from the reference's field lists; where it is LOW confidence (the search body, the
-licensed-user fields, the summary `status` enum) the choices are noted inline.
+Written from Crowd's REST docs and javadoc: the summary is ApplicationLicensingSummaryEntity
+(`status` an ApplicationLicensingStatus), the search body LicensedUserSearchParameters
+(`search`, `directoryId`, `jiraType`, `lastLoginBefore`, `searchVersion`), a licensed user
+LicensedUser. Where the wire shape is not documented (the search envelope, a summary without
+data) the choices are noted inline.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from exporter.simulator.base import Context, Reply, Route, json_reply, ms, page_window, route
@@ -19,7 +23,7 @@ _JIRA_NAMES = {
     "jira-core": "Jira Core",
 }
 PAGE_CAP = 1000
-_DIRECTORIES = (("743", "Crowd users directory", True), ("9714", "Corporate LDAP", False))
+SEARCH_PATH = "/rest/admin/1.0/licensing/{id}/licensed-users/search"
 
 
 def _app(ctx: Context, match: re.Match[str]) -> CrowdApp | None:
@@ -42,6 +46,22 @@ def _select(ctx: Context, app: CrowdApp, jira_type: str | None) -> list[SimProdu
     return chosen or None
 
 
+def _version(ctx: Context, app: CrowdApp, as_of: float, searches: int | None = None) -> int:
+    """The data version: one per pull, plus the configured moves under a user scan."""
+    base = int(as_of // app.sync_interval)
+    if not app.version_moves_after_searches:
+        return base
+    if searches is None:
+        searches = ctx.answered("POST", SEARCH_PATH.format(id=app.id))
+    return base + sum(1 for n in app.version_moves_after_searches if searches >= n)
+
+
+def _as_of(ctx: Context, app: CrowdApp) -> float:
+    # Crowd pulls usage every sync_interval: the data is as of the last pull (minus data_age).
+    as_of = ctx.now - app.data_age
+    return as_of - as_of % app.sync_interval
+
+
 def _summary(ctx: Context, match: re.Match[str]) -> Reply:
     app = _app(ctx, match)
     if app is None:
@@ -50,21 +70,32 @@ def _summary(ctx: Context, match: re.Match[str]) -> Reply:
     products = _select(ctx, app, jira_type)
     if products is None:
         return _missing(f"Jira type {jira_type}")
+    if app.status != "PRESENT":
+        # ApplicationLicensingSummaryEntity.status(status): only the status is set; the Java
+        # primitives keep their defaults (LOW: the wire shape is not documented).
+        return json_reply(
+            {
+                "status": app.status,
+                "maximumUserLimit": 0,
+                "totalLicensedUsers": 0,
+                "numberOfDirectories": 0,
+                "timestamp": 0,
+                "version": 0,
+            }
+        )
     # Without jiraType, a Jira application's summary adds its types up.
     limits = [p.limit for p in products]
     limit = -1 if None in limits else sum(x for x in limits if x is not None)
-    # Crowd pulls usage every sync_interval: the data is as of the last pull (minus data_age).
-    as_of = ctx.now - app.data_age
-    as_of -= as_of % app.sync_interval
+    as_of = _as_of(ctx, app)
     body: dict[str, Any] = {
-        # `status` (ApplicationLicensingStatus) is left out: the reference found no values.
+        "status": app.status,
         "maximumUserLimit": limit,
         # Crowd's total is the length of its licensed-user list: demo.crowd_product keeps a
         # product's seat counter equal to its users' licensed count (pins still win).
         "totalLicensedUsers": sum(ctx.seats(p) for p in products),
-        "numberOfDirectories": len(_DIRECTORIES),
+        "numberOfDirectories": len(app.directories),
         "timestamp": ms(as_of),
-        "version": int(as_of // app.sync_interval),
+        "version": _version(ctx, app, as_of),
     }
     if jira_type is not None:
         body["jiraType"] = jira_type
@@ -80,20 +111,23 @@ def _jira_types(ctx: Context, match: re.Match[str]) -> Reply:
 
 
 def _directories(ctx: Context, match: re.Match[str]) -> Reply:
-    if _app(ctx, match) is None:
+    app = _app(ctx, match)
+    if app is None:
         return _missing(f"Application {match['id']}")
     start, limit = page_window(ctx, PAGE_CAP)
-    window = _DIRECTORIES[start : start + limit]
+    window = app.directories[start : start + limit]
     values = [{"id": i, "name": n, "isLocalCrowd": local} for i, n, local in window]
-    last = start + limit >= len(_DIRECTORIES)
+    last = start + limit >= len(app.directories)
     return json_reply(
         {"values": values, "size": len(values), "start": start, "limit": limit, "isLastPage": last}
     )
 
 
 def _search(ctx: Context, match: re.Match[str]) -> Reply:
-    """POST licensed-users/search: criteria in the body (`jiraType` for Jira; LOW: the
-    reference saw only a mock body), paging in the query; lastActive in epoch ms."""
+    """POST licensed-users/search: LicensedUserSearchParameters in the body (`jiraType` for Jira,
+    `directoryId` to filter), paging in the query; lastActive in epoch ms. The envelope (values,
+    size, start, limit, isLastPage, total) follows the documented /directories one plus the
+    total the service returns with the page (LOW: the REST entity is not in the docs)."""
     app = _app(ctx, match)
     if app is None:
         return _missing(f"Application {match['id']}")
@@ -102,26 +136,36 @@ def _search(ctx: Context, match: re.Match[str]) -> Reply:
     products = _select(ctx, app, jira_type if isinstance(jira_type, str) else None)
     if products is None:
         return _missing(f"Jira type {jira_type}")
+    directory = criteria.get("directoryId")
+    if directory is not None and directory not in {d[0] for d in app.directories}:
+        return _missing(f"Directory {directory}")
     start, limit = page_window(ctx, PAGE_CAP)
+    ids = [d[0] for d in app.directories]
+    wanted = None if directory is None else ids.index(directory)
     values: list[dict[str, Any]] = []
     offset = 0
     for product in products:  # without jiraType: the types one after the other
         users = product.users
-        count = users.licensed_count if users is not None else 0
-        if users is not None:
-            for user in users.licensed(start - offset, start + limit - offset, ctx.now):
-                directory = _DIRECTORIES[user.index % 2][1]
-                values.append(
-                    {
-                        "id": 10_000 + user.index,
-                        "username": user.name,
-                        "fullName": user.display_name,
-                        "email": user.email,
-                        "lastActive": None if user.last_active is None else ms(user.last_active),
-                        "directory": directory,
-                    }
-                )
-        offset += count
+        if users is None:
+            continue
+        # Positions in the licensed list, filtered by directory (users are dealt round-robin
+        # over the directories by population index): ints only, no user is built for a total.
+        positions: Sequence[int] = range(users.licensed_count)
+        if wanted is not None:
+            positions = [j for j in positions if users.licensed_index(j) % len(ids) == wanted]
+        for j in positions[max(0, start - offset) : max(0, start + limit - offset)]:
+            user = users.user(users.licensed_index(j), ctx.now)
+            values.append(
+                {
+                    "id": 10_000 + user.index,
+                    "username": user.name,
+                    "fullName": user.display_name,
+                    "email": user.email,
+                    "lastActive": None if user.last_active is None else ms(user.last_active),
+                    "directory": app.directories[user.index % len(ids)][1],
+                }
+            )
+        offset += len(positions)
     body = {"values": values, "size": len(values), "start": start, "limit": limit}
     return json_reply(body | {"isLastPage": start + limit >= offset, "total": offset})
 

@@ -153,7 +153,17 @@ def demo_instances(now: float | None = None) -> list[SimInstance]:
             crowd_product("confluence", 5, 100, SimUsers(90, seed=46, epoch=t)),
         ],
         crowd_apps=[
-            CrowdApp(3, "jira", "jira-emea"),
+            # Licensed users from three user directories: seats per directory on the dashboards.
+            CrowdApp(
+                3,
+                "jira",
+                "jira-emea",
+                directories=(
+                    ("743", "Crowd users directory", True),
+                    ("9714", "Corporate LDAP", False),
+                    ("9920", "Contractors AD", False),
+                ),
+            ),
             # A broken application link: Crowd's numbers for it are two days old.
             CrowdApp(5, "confluence", "confluence-emea", data_age=2 * DAY),
         ],

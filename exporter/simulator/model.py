@@ -98,6 +98,18 @@ class CrowdApp:
     # (a broken application link), so the summary timestamp is visibly old.
     sync_interval: float = 3600.0
     data_age: float = 0.0
+    # ApplicationLicensingStatus: PRESENT, LOADING or NOT_CONFIGURED (any other string is served
+    # as it is, for exporters' handling of values Crowd may add).
+    status: str = "PRESENT"
+    # (id, name, isLocalCrowd) of the directories its licensed users come from; users are dealt
+    # round-robin. The default is the REST docs' /directories example.
+    directories: tuple[tuple[str, str, bool], ...] = (
+        ("743", "Crowd users directory", True),
+        ("9714", "My awesome directory", False),
+    )
+    # Crowd's data version moves on by one after each of these numbers of licensed-user searches
+    # (counted in the request log): a snapshot that changes under a user scan.
+    version_moves_after_searches: tuple[int, ...] = ()
 
 
 @dataclass

@@ -18,8 +18,7 @@ async def fetch(client: LinkClient, app: ApplicationBase) -> Snapshot:
     # flag wins, and an unlimited license needs no maximum at all.
     limit: int | None = None
     if not parse.boolean(obj, "unlimitedNumberOfUsers", LICENSE):
-        maximum = parse.integer(obj, "maximumNumberOfUsers", LICENSE, allow_negative=True)
-        limit = None if maximum < 0 else maximum
+        limit = parse.seat_limit(obj, "maximumNumberOfUsers", LICENSE)
     return Snapshot(
         (
             ProductLicense(

@@ -22,12 +22,10 @@ ALL_USERS = "/rest/api/1.0/admin/users"
 PRODUCT = "bitbucket"
 
 
-def _name(user: Any, path: str) -> tuple[dict[str, Any], str]:
-    obj = parse.as_object(user, path)
-    name = parse.text(obj, "name", path)
-    if name is None:
-        raise parse.SourceError("invalid_response", path, "a user has no 'name'")
-    return obj, name
+def _name(user: Any) -> str | None:
+    """The join key; a record without a usable one cannot be joined, so it is skipped."""
+    name = user.get("name") if isinstance(user, dict) else None
+    return name if isinstance(name, str) and name else None
 
 
 async def scan(
@@ -39,21 +37,31 @@ async def scan(
     # each (bench/users.py: 11.5 MiB peak for 100,000 users, 86,000 licensed; a streamed Crowd
     # scan of 172,000 peaks at 1.7 MiB), then every user streams past it, page by page.
     licensed: set[str] = set()
+    result = UserScan(settings, now, app.name)
+    result.product(PRODUCT)
     async for page in paging.bitbucket(client, LICENSED, LICENSED_PARAMS):
         for user in page:
-            licensed.add(_name(user, LICENSED)[1])
-    result = UserScan(settings, now)
-    result.product(PRODUCT)
+            name = _name(user)
+            if name is None:
+                result.skip(PRODUCT, LICENSED, "a licensed user without a 'name' to join on")
+            else:
+                licensed.add(name)
     async for page in paging.bitbucket(client, ALL_USERS):
         for user in page:
-            obj, name = _name(user, ALL_USERS)
-            if name not in licensed:
+            # A nameless record here cannot be matched to a seat: its licensed side, if any,
+            # was skipped above or is logged as missing below.
+            name = _name(user)
+            if name is None or name not in licensed:
                 continue  # unlicensed: holds no seat
             # Counted once even if paging shifts a user onto two pages; the set shrinks too.
             licensed.discard(name)
-            if parse.boolean(obj, "active", ALL_USERS) is False:
-                continue  # deactivated users hold no seat
-            last = parse.epoch_ms(obj, "lastAuthenticationTimestamp", ALL_USERS)
+            try:
+                if parse.boolean(user, "active", ALL_USERS) is False:
+                    continue  # deactivated users hold no seat
+                last = parse.epoch_ms(user, "lastAuthenticationTimestamp", ALL_USERS)
+            except parse.SourceError as exc:
+                result.skip(PRODUCT, ALL_USERS, exc.message)
+                continue
             result.add(PRODUCT, name, last)
     if licensed:
         # Created between the two listings, most likely: nothing is known of their activity,

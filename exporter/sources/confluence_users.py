@@ -10,7 +10,7 @@ import logging
 
 from exporter.config.models import ApplicationBase
 from exporter.config.users import ScanSettings
-from exporter.sources import paging, parse
+from exporter.sources import paging
 from exporter.sources.http import LinkClient
 from exporter.sources.model import UsersSnapshot
 from exporter.sources.users import UserScan
@@ -29,17 +29,13 @@ async def scan(
     client: LinkClient, app: ApplicationBase, settings: ScanSettings, now: float
 ) -> UsersSnapshot:
     for path in PATHS:
-        result = UserScan(settings, now)
+        result = UserScan(settings, now, app.name)
         found = False
         async for page in paging.confluence(client, path, PARAMS, optional=True):
             found = True
             result.product(PRODUCT)
             for user in page:
-                obj = parse.as_object(user, path)
-                name = parse.text(obj, "username", path)
-                if name is None:
-                    raise parse.SourceError("invalid_response", path, "a user has no 'username'")
-                result.add(PRODUCT, name, parse.instant(obj, "lastLogin", path))
+                result.add_record(PRODUCT, user, path, "username", ("lastLogin",))
         if found:
             return result.result()
     log.info(

@@ -27,6 +27,15 @@ __all__ = ["LinkClient", "SSLContexts", "auth_for", "build_client"]
 
 USER_AGENT = f"atlassian-license-exporter/{__version__}"
 Params = Mapping[str, str | int]
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin_of(url: httpx.URL) -> str:
+    """scheme://host:port of a URL, the port always written out; never its user info, path or
+    query, so it is safe to log."""
+    scheme = url.scheme.lower()
+    port = url.port or _DEFAULT_PORTS.get(scheme, 0)
+    return f"{scheme}://{url.host.lower()}:{port}"
 
 
 def build_client(link: Link, contexts: SSLContexts, timeout: float) -> httpx.AsyncClient:
@@ -131,7 +140,7 @@ def _failure_for_status(response: httpx.Response, path: str, proxy: Route | None
     if status == 429:
         return SourceError("http_429", path, "HTTP 429: rate limited", retry_after=retry_after)
     if 300 <= status < 400:
-        target = httpx.URL(response.headers.get("Location", "")).path or "?"
+        target = _url(response.headers.get("Location", "")).path or "?"
         return SourceError(
             "http_3xx", path, f"HTTP {status}: redirected to {target} (a login page or a proxy?)"
         )
@@ -175,6 +184,23 @@ class LinkClient:
             {"sni_hostname": link.tls_config.server_name} if link.tls_config.server_name else {}
         )
         self._proxy = route(link)  # what build_client chose: read for error messages only
+        self.origin = origin_of(httpx.URL(link.url))
+
+    def check_origin(self, target: str, path: str, what: str) -> None:
+        """Refuse a URL the upstream hands us (a redirect, a paging link) that points to another
+        scheme, host or port: the credentials of this link are never sent there. A relative URL
+        resolves against the base URL, so it is on the link's own origin."""
+        try:
+            elsewhere = origin_of(httpx.URL(self.base_url).join(target.strip()))
+        except (httpx.InvalidURL, TypeError):
+            raise SourceError("invalid_response", path, f"{what} is not a URL") from None
+        if elsewhere != self.origin:
+            raise SourceError(
+                "invalid_response",
+                path,
+                f"{what} points to another origin {elsewhere} (configured: {self.origin}); "
+                "not requested, the credentials stay with the configured origin",
+            )
 
     async def get_json(
         self, path: str, *, optional: bool = False, params: Params | None = None
@@ -245,6 +271,8 @@ class LinkClient:
         try:
             if response.status_code == 404 and optional:
                 return None
+            if 300 <= response.status_code < 400:
+                self.check_origin(response.headers.get("Location", ""), path, "redirect")
             if response.status_code != 200:
                 raise _failure_for_status(response, path, self._proxy)
             content_type = response.headers.get("Content-Type", "")
@@ -265,6 +293,13 @@ class LinkClient:
         finally:
             await response.aclose()
         return body_io.parse_json(data, path)
+
+
+def _url(text: str) -> httpx.URL:
+    try:
+        return httpx.URL(text)
+    except (httpx.InvalidURL, TypeError):
+        return httpx.URL("")
 
 
 def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:

@@ -27,12 +27,14 @@ def parse_role(role: Any, path: str) -> ProductLicense:
         # an unlimited role needs no seat fields at all.
         if parse.boolean(obj, "hasUnlimitedSeats", path):
             return ProductLicense(key, used, None, None)
-        seats = parse.integer(obj, "numberOfSeats", path, allow_negative=True)
+        # Then the seat fields: -1 (UNLIMITED_USERS) or a limit of 2^31 - 1 or more.
+        seats = parse.seat_limit(obj, "numberOfSeats", path)
+        if seats is None:
+            return ProductLicense(key, used, None, None)
         remaining = parse.integer(obj, "remainingSeats", path, allow_negative=True)
     except parse.SourceError as exc:
         raise parse.SourceError(exc.reason, path, f"role {key!r}: {exc.message}") from None
-    # Then the -1 that unlimited roles carry in the seat fields.
-    if seats < 0 or remaining < 0:
+    if remaining < 0:
         return ProductLicense(key, used, None, None)
     # remainingSeats as Jira reports it: one license may back several roles, so it is not
     # always numberOfSeats - userCount.
@@ -50,7 +52,7 @@ def with_license(product: ProductLicense, body: Any, path: str) -> ProductLicens
         seats_remaining=product.seats_remaining,
         expiry=parse.epoch_ms(obj, "expiryDate", path),
         maintenance_expiry=parse.epoch_ms(obj, "maintenanceExpiryDate", path),
-        license_type=parse.text(obj, "licenseType", path),
+        license_type=parse.label_value(parse.text(obj, "licenseType", path)),
         evaluation=parse.boolean(obj, "evaluation", path),
         data_center=parse.boolean(obj, "dataCenter", path),
     )

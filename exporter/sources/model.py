@@ -31,9 +31,25 @@ class ProductLicense:
         return self.seats_limit is None
 
 
+# Crowd's ApplicationLicensingStatus values; anything else is kept as "other".
+CROWD_STATUSES = ("NOT_CONFIGURED", "LOADING", "PRESENT")
+
+
+@dataclass(frozen=True)
+class CrowdData:
+    """What Crowd says about its own copy of one product's license usage."""
+
+    product: str
+    status: str | None  # one of CROWD_STATUSES or "other"; None when Crowd does not say
+    version: int | None = None  # the data set the numbers (and a user scan) come from
+
+
 @dataclass(frozen=True)
 class Snapshot:
+    # A product Crowd has no data for (NOT_CONFIGURED, LOADING) is in `crowd` only.
     products: tuple[ProductLicense, ...]
+    crowd: tuple[CrowdData, ...] = ()
+    crowd_directories: int | None = None  # Crowd's numberOfDirectories of the application
 
 
 @dataclass(frozen=True)
@@ -47,6 +63,12 @@ class ProductUsers:
     inactive: tuple[tuple[str, int], ...]
     # (user name, last activity in Unix seconds or 0.0 for never): opt-in, capped, oldest first.
     detail: tuple[tuple[str, float], ...] = ()
+    # Records the scan could not use at all (not an object, an unreadable activity date, no
+    # name where a join needs one): left out of every count above, and the scan succeeds.
+    skipped: int = 0
+    # Crowd: (directory name, licensed users) in Crowd's directory order, read by the scan from
+    # the same data version as the users.
+    by_directory: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,27 @@ def _next_start(path: str, start: int, following: int) -> int:
     return following
 
 
-def _values(body: Any, field: str, path: str) -> tuple[dict[str, Any], list[Any]]:
+# Where a page may name the next one by URL: Confluence's `_links.next`, and string-valued
+# `next`/`nextPageStart` continuations some proxies and versions write.
+_CONTINUATIONS = ("next", "nextPageStart", "nextPage")
+
+
+def _check_links(client: LinkClient, obj: dict[str, Any], path: str) -> None:
+    """Every paged source's one origin check: a continuation URL on another scheme, host or
+    port fails the scan (invalid_response) before anything else of the page is used."""
+    links = obj.get("_links")
+    candidates = [links.get("next")] if isinstance(links, dict) else []
+    candidates += [obj.get(key) for key in _CONTINUATIONS]
+    for link in candidates:
+        if isinstance(link, str) and link:
+            client.check_origin(link, path, "paging link")
+
+
+def _values(
+    client: LinkClient, body: Any, field: str, path: str
+) -> tuple[dict[str, Any], list[Any]]:
     obj = parse.as_object(body, path)
+    _check_links(client, obj, path)
     values = obj.get(field)
     if not isinstance(values, list):
         raise parse.SourceError("invalid_response", path, f"field {field!r} is not a JSON array")
@@ -43,7 +62,7 @@ async def bitbucket(
     start = 0
     while True:
         query = {**(params or {}), "start": start, "limit": PAGE_SIZE}
-        obj, values = _values(await client.get_json(path, params=query), "values", path)
+        obj, values = _values(client, await client.get_json(path, params=query), "values", path)
         yield values
         if _is_last(obj, path):
             return
@@ -54,13 +73,29 @@ async def bitbucket(
         start = _next_start(path, start, parse.integer(obj, "nextPageStart", path))
 
 
-async def crowd(client: LinkClient, path: str, body: Any) -> AsyncIterator[list[Any]]:
-    """Crowd's licensing search: POST with `start`/`limit` in the query, `values` and
-    `isLastPage` out (the envelope of its documented /directories example)."""
+async def crowd(
+    client: LinkClient,
+    path: str,
+    body: Any = None,
+    params: Mapping[str, str | int] | None = None,
+    *,
+    optional: bool = False,
+) -> AsyncIterator[list[Any]]:
+    """Crowd's licensing lists: `start`/`limit` in the query, `values` and `isLastPage` out
+    (the envelope of its documented /directories example). With a `body`, a POST (the
+    licensed-user search); without, a GET (/directories). With `optional`, a 404 on the first
+    page yields no page at all."""
     start = 0
     while True:
-        query = {"start": start, "limit": PAGE_SIZE}
-        obj, values = _values(await client.post_json(path, body, params=query), "values", path)
+        query = {**(params or {}), "start": start, "limit": PAGE_SIZE}
+        if body is None:
+            first_optional = optional and start == 0
+            answer = await client.get_json(path, params=query, optional=first_optional)
+            if answer is None and first_optional:
+                return
+        else:
+            answer = await client.post_json(path, body, params=query)
+        obj, values = _values(client, answer, "values", path)
         yield values
         if _is_last(obj, path):
             return
@@ -90,7 +125,7 @@ async def confluence(
         body = await client.get_json(path, params=query, optional=first_optional)
         if body is None and first_optional:
             return
-        obj, results = _values(body, "results", path)
+        obj, results = _values(client, body, "results", path)
         yield results
         links = obj.get("_links")
         if not isinstance(links, dict) or not links.get("next"):

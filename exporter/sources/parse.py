@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,6 +15,11 @@ MAX_COUNT = 2**31 - 1
 # Products (roles, Jira types) per application: every one costs requests and series, and 5,000
 # roles from one upstream once kept the exporter busy for 100 s. Real instances have a handful.
 MAX_PRODUCTS = 100
+# A seat limit this large is how an unlimited license looks: Confluence's
+# UserCountService.getLicenseMaxUsers documents Integer.MAX_VALUE for one (docs/sources.md).
+UNLIMITED_AT = 2**31 - 1
+# Limits may come as Java longs; beyond this a value is garbage, not a license.
+MAX_LIMIT = 2**63 - 1
 # Epoch-millisecond dates between 1970 and the year 9999.
 MAX_EPOCH_MS = 253_402_300_799_000
 
@@ -41,19 +47,48 @@ def capped(items: list[Any], path: str) -> list[Any]:
     return items
 
 
-def integer(obj: dict[str, Any], field: str, path: str, *, allow_negative: bool = False) -> int:
-    """A required integer; negative only where the API uses it to mean unlimited."""
+def _bounded(obj: dict[str, Any], field: str, path: str, bound: int) -> int:
     if field not in obj or obj[field] is None:
         raise _invalid(path, f"field {field!r} is missing")
     value = obj[field]
     # bool is an int in Python; a `true` seat count is a broken response.
     if isinstance(value, bool) or not isinstance(value, int):
         raise _invalid(path, f"field {field!r} is not an integer: {_show(value)}")
-    if abs(value) > MAX_COUNT:
+    if abs(value) > bound:
         raise _invalid(path, f"field {field!r} is out of range: {value}")
+    return value
+
+
+def integer(
+    obj: dict[str, Any],
+    field: str,
+    path: str,
+    *,
+    allow_negative: bool = False,
+    bound: int = MAX_COUNT,
+) -> int:
+    """A required integer; negative only where the API uses it to mean unlimited. Counts are
+    Java ints (the default bound); pass MAX_LIMIT for a Java long such as a version."""
+    value = _bounded(obj, field, path, bound)
     if value < 0 and not allow_negative:
         raise _invalid(path, f"field {field!r} is negative: {value}")
     return value
+
+
+def seat_limit(obj: dict[str, Any], field: str, path: str) -> int | None:
+    """A required seat limit; None for an unlimited license, whatever the product's spelling:
+    a negative value (-1, Jira's UNLIMITED_USERS) or one at or above 2^31 - 1."""
+    value = _bounded(obj, field, path, MAX_LIMIT)
+    return None if value < 0 or value >= UNLIMITED_AT else value
+
+
+def label_value(value: str | None) -> str | None:
+    """A label value spelled one way whatever the product sends: upper case, words joined by
+    underscores (`Commercial`, `COMMERCIAL` and `commercial ` all become `COMMERCIAL`)."""
+    if value is None:
+        return None
+    canonical = re.sub(r"[^0-9A-Z]+", "_", value.upper()).strip("_")
+    return canonical or None
 
 
 def boolean(obj: dict[str, Any], field: str, path: str) -> bool | None:
@@ -71,6 +106,20 @@ def text(obj: dict[str, Any], field: str, path: str) -> str | None:
         return None
     if not isinstance(value, str):
         raise _invalid(path, f"field {field!r} is not a string: {_show(value)}")
+    return clean(value)
+
+
+def clean(value: str) -> str:
+    """`value` with what UTF-8 cannot encode written as escapes.
+
+    JSON may carry lone UTF-16 surrogates (`"\\ud800"`); Python decodes them into a str that
+    cannot be encoded again, so one such label value would fail every render of /metrics and
+    of the status page. Upstream strings are made safe here, where they enter.
+    """
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
     return value
 
 

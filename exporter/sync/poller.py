@@ -32,7 +32,7 @@ T = TypeVar("T")
 MAX_SLEEP: Final = 60.0
 
 
-@dataclass
+@dataclass(slots=True)  # slots: a misspelt field is an error, not a new attribute
 class AppState:
     """What the exporter knows of one application; read by the collector and the status page."""
 

@@ -17,7 +17,7 @@ T = TypeVar("T")
 STALE_FACTOR = 3
 
 
-@dataclass
+@dataclass(slots=True)
 class Schedule(Generic[T]):
     interval: float
     next_due: float = 0.0  # monotonic

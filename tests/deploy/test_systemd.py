@@ -58,3 +58,8 @@ def test_commands_are_valid_exporter_command_lines() -> None:
     assert "--config.check" in check
     assert directives("ExecReload") == ["/bin/kill -HUP $MAINPID"]
     assert directives("User") == directives("Group") == ["atlassian-license-exporter"]
+
+
+def test_the_descriptor_limit_is_raised() -> None:
+    # systemd's default of 1,024 is exhausted by ~1,100 idle connections or 1,000 applications.
+    assert directives("LimitNOFILE") == ["65536"]

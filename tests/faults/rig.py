@@ -66,6 +66,7 @@ class Rig:
     ) -> None:
         self.sim = sim
         self.clock = clock
+        self.config = config
         self.poller = Poller(resolve(config), clock=clock, contexts=contexts)
 
     async def sync(self, name: str) -> None:

@@ -26,11 +26,13 @@ async def test_counters_follow_a_pin(estate: SimClient, clock: FakeClock) -> Non
     assert remaining == {"count": 5}
 
 
-async def test_unlimited_license_reports_minus_one(make_client: MakeClient) -> None:
+async def test_unlimited_license_reports_integer_max_value(make_client: MakeClient) -> None:
+    # As UserCountService.getLicenseMaxUsers documents; no free-slot count (an empty Optional).
     _, client = await make_client([confluence_instance(limit=None)])
-    assert await (await client.get(LICENSE + "maxUsers", headers=ADMIN)).json() == {"count": -1}
+    max_users = await (await client.get(LICENSE + "maxUsers", headers=ADMIN)).json()
+    assert max_users == {"count": 2**31 - 1}
     remaining = await (await client.get(LICENSE + "remainingSeats", headers=ADMIN)).json()
-    assert remaining == {"count": -1}
+    assert remaining == {}
     assert await (await client.get(LICENSE + "userCount", headers=ADMIN)).json() == {"count": 452}
 
 

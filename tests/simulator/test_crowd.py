@@ -47,6 +47,7 @@ async def test_summary_per_jira_type(crowd: SimClient, clock: FakeClock) -> None
     clock.advance(5000)  # Crowd last pulled the data at the top of the hour
     body = await get(client, f"{BASE}/3/summary?jiraType=jira-software")
     assert body == {
+        "status": "PRESENT",
         "maximumUserLimit": 250,
         "totalLicensedUsers": 242,  # 86 + 86 + 70 licensed of 270 users
         "numberOfDirectories": 2,
@@ -77,7 +78,7 @@ async def test_jira_types_and_directories(crowd: SimClient) -> None:
     assert await get(client, f"{BASE}/5/jira-types") == {"values": []}
     page = await get(client, f"{BASE}/3/directories?start=1&limit=1")
     assert page == {
-        "values": [{"id": "9714", "name": "Corporate LDAP", "isLocalCrowd": False}],
+        "values": [{"id": "9714", "name": "My awesome directory", "isLocalCrowd": False}],
         "size": 1,
         "start": 1,
         "limit": 1,
@@ -136,3 +137,78 @@ async def test_pinned_seats_override_the_list_length(crowd: SimClient) -> None:
     assert body["totalLicensedUsers"] == 249
     with pytest.raises(KeyError):
         sim.pin_seats("crowd", "jira-software", 1)  # Crowd products are app id / key
+
+
+def directories_instance(**app: Any) -> SimInstance:
+    return SimInstance(
+        "crowd",
+        "crowd",
+        [crowd_product("bitbucket", 7, 100, SimUsers(60, seed=4, epoch=T0))],
+        crowd_apps=[
+            CrowdApp(
+                7,
+                "bitbucket",
+                "bb",
+                directories=(("1", "Local", True), ("2", "LDAP", False), ("3", "AD", False)),
+                **app,
+            )
+        ],
+    )
+
+
+async def search(client: Any, criteria: dict[str, Any], start: int = 0, limit: int = 1000) -> Any:
+    resp = await client.post(
+        f"{BASE}/7/licensed-users/search?start={start}&limit={limit}", json=criteria, headers=ADMIN
+    )
+    assert resp.status == 200, await resp.text()
+    return await resp.json()
+
+
+async def test_several_directories_and_the_search_filtered_by_directory(
+    make_client: MakeClient,
+) -> None:
+    _, client = await make_client([directories_instance()])
+    summary = await get(client, f"{BASE}/7/summary")
+    licensed = SimUsers(60, seed=4, epoch=T0).licensed_count
+    assert (summary["numberOfDirectories"], summary["totalLicensedUsers"]) == (3, licensed)
+    page = await get(client, f"{BASE}/7/directories")
+    assert [d["name"] for d in page["values"]] == ["Local", "LDAP", "AD"]
+    everyone = await search(client, {})
+    totals = {d: (await search(client, {"directoryId": d}, limit=1))["total"] for d in "123"}
+    assert sum(totals.values()) == everyone["total"] == licensed
+    assert all(totals.values())
+    ldap = await search(client, {"directoryId": "2"})
+    assert {u["directory"] for u in ldap["values"]} == {"LDAP"}
+    assert len(ldap["values"]) == totals["2"]
+    # A filtered page: the window applies to the filtered list.
+    second = await search(client, {"directoryId": "2"}, start=5, limit=5)
+    assert second["values"] == ldap["values"][5:10]
+    unknown = await client.post(
+        f"{BASE}/7/licensed-users/search", json={"directoryId": "99"}, headers=ADMIN
+    )
+    assert unknown.status == 404
+
+
+@pytest.mark.parametrize("status", ["NOT_CONFIGURED", "LOADING", "REFRESHING"])
+async def test_a_summary_without_data_carries_only_its_status(
+    make_client: MakeClient, status: str
+) -> None:
+    _, client = await make_client([directories_instance(status=status)])
+    assert await get(client, f"{BASE}/7/summary") == {
+        "status": status,
+        "maximumUserLimit": 0,
+        "totalLicensedUsers": 0,
+        "numberOfDirectories": 0,
+        "timestamp": 0,
+        "version": 0,
+    }
+
+
+async def test_the_version_moves_after_the_configured_searches(make_client: MakeClient) -> None:
+    _, client = await make_client([directories_instance(version_moves_after_searches=(2, 3))])
+    version = (await get(client, f"{BASE}/7/summary"))["version"]
+    seen = []
+    for _ in range(4):
+        await search(client, {}, limit=1)
+        seen.append((await get(client, f"{BASE}/7/summary"))["version"] - version)
+    assert seen == [0, 1, 2, 2]
