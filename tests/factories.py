@@ -15,6 +15,7 @@ from exporter.apptypes.base import Apps, Fetch, Scan
 from exporter.config.load import Application, Config, parse_config
 from exporter.config.targets import Target, Targets, resolve
 from exporter.sources.http import LinkClient, auth_for
+from exporter.sync.clock import Instant
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BASE_URL = "http://upstream.test/ctx"
@@ -89,6 +90,11 @@ class FakeClock:
         self.now += seconds
 
 
+def at(seconds: float) -> Instant:
+    """A moment of the FakeClock, on which wall and monotonic time agree."""
+    return Instant(seconds, seconds)
+
+
 def json_response(
     body: Any, status: int = 200, headers: Mapping[str, str] | None = None
 ) -> httpx.Response:
@@ -98,6 +104,7 @@ def json_response(
 
 
 Handler = Callable[[httpx.Request], httpx.Response]
+MakeConfig = Callable[..., Config]
 
 
 def pages(by_start: Mapping[int, Any]) -> Handler:

@@ -6,6 +6,8 @@ import subprocess
 import sys
 import typing
 
+import pytest
+
 from exporter.apptypes import SCANNED_TYPES, TYPES
 from exporter.config.load import Application, parse_config
 from exporter.config.models import ApplicationBase, ScannedApplicationBase
@@ -35,6 +37,7 @@ def test_the_configuration_accepts_exactly_the_registered_types() -> None:
         assert type(config.applications[0]) is TYPES[name].model
 
 
+@pytest.mark.integration
 def test_a_normal_start_does_not_import_the_simulator() -> None:
     code = (
         "import sys, exporter.cli, exporter.serve.web, exporter.sync.poller;"

@@ -13,7 +13,7 @@ from exporter.config.load import ConfigError, parse_config
 from exporter.config.targets import resolve
 from exporter.serve.status_page import _product
 from exporter.sources.model import ProductLicense
-from tests.test_collector import registry, state
+from tests.states import registry, state
 
 KEY = {"authorization": {"type": "Bearer", "credentials": "org-api-key"}}
 

@@ -5,60 +5,22 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client import generate_latest
 
 from exporter import metrics as m
 from exporter.apptypes import TYPES
 from exporter.config.users import ScanSettings
-from exporter.serve.collector import LicenseCollector, ReloadStatus
+from exporter.serve.collector import ReloadStatus
 from exporter.sources.model import ProductLicense, ProductUsers, Snapshot, UsersSnapshot
-from exporter.sync.clock import Instant
 from exporter.sync.poller import AppState
 from exporter.sync.schedule import Schedule
-from tests.factories import FakeClock, Upstream, fixture, make_app, make_target
-from tests.sources.test_atlassian_org import PATH as ORG_USERS
-from tests.sources.test_atlassian_org import listing
-from tests.sources.test_crowd import routes as crowd_routes
+from tests.factories import Upstream, at, fixture, make_app, make_target
+from tests.sources.crowd_upstream import routes as crowd_routes
+from tests.sources.org_upstream import PATH as ORG_USERS
+from tests.sources.org_upstream import listing
+from tests.states import EXTRA, NOW, registry, state, users_state
 
 GOLDEN = Path(__file__).parent / "golden"
-CROWD_APP = {"crowd_application_id": 3, "crowd_application_type": "jira"}
-ORG_APP = {"org_id": "org-1", "site": "acme.atlassian.net"}
-EXTRA = {"crowd": CROWD_APP, "atlassian-org": ORG_APP}
-NOW = 1_750_000_000.0
-
-
-def at(seconds: float) -> Instant:
-    """A moment of the test clock, on which wall and monotonic time agree."""
-    return Instant(seconds, seconds)
-
-
-def state(
-    name: str = "app",
-    type: str = "jira",
-    *products: ProductLicense,
-    users: Schedule[UsersSnapshot] | None = None,
-    failures: Counter[str] | None = None,
-    last_success: float = NOW - 10,
-    up: bool = True,
-    snapshot: Snapshot | None = None,
-) -> AppState:
-    target = make_target(name, type, sync_interval="1m", **EXTRA.get(type, {}))
-    sync = Schedule[Snapshot](60.0, snapshot=snapshot or Snapshot(products), up=up)
-    sync.last_success, sync.last_attempt, sync.last_duration = at(last_success), at(NOW - 10), 0.25
-    return AppState(target, sync, users, failures if failures is not None else Counter())
-
-
-def registry(
-    *states: AppState, now: float = NOW, reload: ReloadStatus | None = None
-) -> CollectorRegistry:
-    reg = CollectorRegistry(auto_describe=False)
-    by_name = {s.name: s for s in states}
-    reg.register(
-        LicenseCollector(
-            lambda: by_name, FakeClock(now), reload_status=(lambda: reload) if reload else None
-        )
-    )
-    return reg
 
 
 def test_limited_product_has_limit_and_remaining() -> None:
@@ -147,18 +109,6 @@ def test_every_help_says_values_are_cached() -> None:
     for spec in m.USER_METRICS:
         assert "Cached from the last successful user scan" in spec.help
     assert "7 days" in m.SEATS_USED_APPROXIMATE.help
-
-
-def users_state(
-    snapshot: UsersSnapshot | None,
-    *,
-    up: bool = True,
-    last_success: float = NOW - 60,
-    interval: float = 3600.0,
-) -> Schedule[UsersSnapshot]:
-    users = Schedule[UsersSnapshot](interval, snapshot=snapshot, up=up)
-    users.last_success, users.last_duration = at(last_success), 12.5
-    return users
 
 
 def test_user_scan_metrics() -> None:

@@ -11,20 +11,11 @@ from prometheus_client import generate_latest
 from exporter import metrics as m
 from exporter.sources import upm
 from exporter.sources.model import AppLicense, AppsSnapshot, MarketplaceApp
-from exporter.sync.schedule import Schedule
 from tests.factories import Upstream, make_app
-from tests.sources.test_upm import ROUTES
-from tests.test_collector import NOW, at, registry, state
+from tests.sources.upm_upstream import ROUTES
+from tests.states import NOW, apps_schedule, registry, state
 
 GOLDEN = Path(__file__).parent / "golden" / "upm.prom"
-
-
-def apps_schedule(snapshot: AppsSnapshot | None, up: bool = True) -> Schedule[AppsSnapshot]:
-    apps = Schedule[AppsSnapshot](21600.0, snapshot=snapshot, up=up)
-    if snapshot is not None:
-        apps.last_success = at(NOW - 30)
-    apps.last_attempt = at(NOW - 30)
-    return apps
 
 
 def samples(text: str, name: str) -> list[str]:

@@ -8,26 +8,21 @@ from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
-from prometheus_client import CollectorRegistry
 from prometheus_client.core import Metric
-from prometheus_client.exposition import choose_encoder
-from prometheus_client.openmetrics.exposition import CONTENT_TYPE_LATEST as OM_TYPE
 
 from exporter import cli
 from exporter.config.targets import CostTarget
 from exporter.serve import exposition
-from exporter.serve.collector import LicenseCollector, Placed, ReloadStatus
+from exporter.serve.collector import Placed, ReloadStatus
 from exporter.serve.exposition import (
     MAX_FORMATS,
     Encoder,
     Exposition,
-    IncrementalRenderer,
     LayoutError,
     accepts_gzip,
     check_layout,
 )
 from exporter.sources.model import (
-    AppLicense,
     AppsSnapshot,
     CrowdData,
     MarketplaceApp,
@@ -37,69 +32,9 @@ from exporter.sources.model import (
     UsersSnapshot,
 )
 from exporter.sync.poller import AppState
-from tests.factories import FakeClock
-from tests.test_collector import NOW, at, state, users_state
-from tests.test_collector_apps import apps_schedule
-
-TEXT = choose_encoder("")
-OPENMETRICS = choose_encoder(OM_TYPE)
-FORMATS = [pytest.param(TEXT, id="text"), pytest.param(OPENMETRICS, id="openmetrics")]
-
-
-class Rig:
-    """States, a clock and a reload status behind one collector, registry and renderer."""
-
-    def __init__(self, *states: AppState) -> None:
-        self.states = {s.name: s for s in states}
-        self.clock = FakeClock(NOW)
-        self.reload = ReloadStatus(True, NOW - 100)
-        self.collector = LicenseCollector(
-            lambda: self.states, self.clock, reload_status=lambda: self.reload
-        )
-        self.registry = CollectorRegistry(auto_describe=False)
-        self.registry.register(self.collector)
-        self.renderer = IncrementalRenderer(self.collector)
-
-    def check(self, fmt: tuple[Encoder, str]) -> bytes:
-        encoder, content_type = fmt
-        incremental = self.renderer(encoder, content_type)
-        assert incremental.decode() == encoder(self.registry).decode()
-        return incremental
-
-
-def jira(name: str, used: int = 95) -> AppState:
-    return state(
-        name,
-        "jira",
-        ProductLicense("jira-software", used, 100, 100 - used, expiry=NOW + 86400),
-        ProductLicense("jira-core", 3, None, None, license_type="COMMERCIAL", evaluation=False),
-    )
-
-
-def bitbucket(name: str) -> AppState:
-    users = UsersSnapshot(
-        (ProductUsers("bitbucket", 40, 3, (("30d", 11), ("90d", 5)), (('o"d\\\nx', 1.6e9),)),)
-    )
-    return state(
-        name, "bitbucket", ProductLicense("bitbucket", 40, 50, 10), users=users_state(users)
-    )
-
-
-APPS = AppsSnapshot(
-    (
-        MarketplaceApp(
-            "com.x.sr", 'Script"Runner', "8", True, AppLicense("COMMERCIAL", True, False, 500)
-        ),
-        MarketplaceApp("com.x.free", "Free", "1", True, None),
-    )
-)
-
-
-def rig() -> Rig:
-    a = jira("jira-a", 12)
-    a.apps = apps_schedule(APPS)
-    return Rig(jira("jira-b"), bitbucket("bb"), a)
-
+from tests.exposition_rig import FORMATS, OPENMETRICS, TEXT, Rig, jira, rig
+from tests.factories import at
+from tests.states import NOW, state
 
 # Every field the collector reads, changed in place without telling anyone but the clock.
 MUTATIONS: dict[str, Callable[[Rig], object]] = {

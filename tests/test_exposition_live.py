@@ -16,8 +16,8 @@ from exporter.serve.exposition import Encoder, Exposition, IncrementalRenderer, 
 from exporter.serve.web import make_app
 from exporter.sync.poller import Poller
 from exporter.sync.runtime import Runtime
+from tests.exposition_rig import FORMATS, OPENMETRICS, TEXT, Rig, rig
 from tests.factories import app_dict, make_targets
-from tests.test_exposition import FORMATS, OPENMETRICS, TEXT, Rig, rig
 
 PID = "4242"
 # /proc/<pid>/stat after the ")" of the command name: field 20 is the start time in ticks,

@@ -25,7 +25,8 @@ def answering() -> Iterator[tuple[ThreadingHTTPServer, list[int]]]:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll so shutdown() returns at once rather than after the default half second.
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
     thread.start()
     yield server, statuses
     server.shutdown()

@@ -19,8 +19,8 @@ from exporter.sources.model import ProductLicense, ProductUsers, Snapshot, Users
 from exporter.sources.users import UserScan
 from exporter.sync.poller import AppState
 from exporter.sync.schedule import Schedule
-from tests.factories import FakeClock, app_dict, make_targets
-from tests.test_collector import NOW, at
+from tests.factories import FakeClock, app_dict, at, make_targets
+from tests.states import NOW
 
 COST = {"currency": "EUR", "annual": {500: 27000, 1000: 48000, 3000: 120000}}
 

@@ -13,7 +13,7 @@ from exporter.sources.http import LinkClient
 from exporter.sources.model import AppsSnapshot, MarketplaceApp, SourceError
 from exporter.sync.poller import Poller
 from tests.factories import FakeClock, app_dict, make_targets, types_with
-from tests.test_poller import FakeSource, snap
+from tests.fakes import FakeSource, snap
 
 APPS = AppsSnapshot((MarketplaceApp("com.x.a", "A", "1", True, None),))
 

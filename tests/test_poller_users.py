@@ -15,7 +15,7 @@ from exporter.sources.http import LinkClient
 from exporter.sources.model import ProductUsers, SourceError, UsersSnapshot
 from exporter.sync.poller import Poller
 from tests.factories import FakeClock, app_dict, make_targets, types_with
-from tests.test_poller import FakeSource, snap
+from tests.fakes import FakeSource, snap
 
 USERS = UsersSnapshot((ProductUsers("bitbucket", 10, 1, (("30d", 4),)),))
 

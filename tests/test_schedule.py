@@ -7,10 +7,7 @@ import pytest
 from exporter.sync.backoff import MAX_RETRY_AFTER, NO_EARLY_RETRY, Failure, backoff
 from exporter.sync.clock import Instant
 from exporter.sync.schedule import STALE_FACTOR, Schedule
-
-
-def at(seconds: float) -> Instant:
-    return Instant(seconds, seconds)
+from tests.factories import at
 
 
 def test_success_records_the_snapshot_and_the_next_due_time_from_the_start() -> None:

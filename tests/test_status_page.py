@@ -22,16 +22,11 @@ from exporter.sources.model import (
     Snapshot,
     UsersSnapshot,
 )
-from exporter.sync.clock import Instant
 from exporter.sync.poller import Poller
 from exporter.sync.runtime import Runtime
-from tests.factories import FakeClock, app_dict, make_targets
+from tests.factories import FakeClock, app_dict, at, make_targets
 
 NOW = 1_750_000_000.0
-
-
-def at(seconds: float) -> Instant:
-    return Instant(seconds, seconds)
 
 
 async def runtime_with(*names: str, config_path: Path | None = None) -> Runtime:

@@ -32,6 +32,7 @@ async def test_basic_auth_checks_bcrypt_and_caches_success() -> None:
     assert len(auth._verified) == 1
 
 
+@pytest.mark.integration
 def test_web_config_loads_relative_paths(tmp_path: Path) -> None:
     cert, key = certs.self_signed(tmp_path)
     path = tmp_path / "web.yml"

@@ -63,6 +63,7 @@ class Simulator:
         *,
         clock: Callable[[], float] = time.time,
         latency: float = 0.0,
+        shutdown_timeout: float = 0.5,
     ) -> None:
         self._states: dict[str, InstanceState] = {}
         for instance in instances:
@@ -72,6 +73,8 @@ class Simulator:
         self._clock = clock
         self._start = clock()  # seat motion counts from here
         self.latency = latency
+        # How long stop() lets a request in flight (a slow or drip fault) finish.
+        self.shutdown_timeout = shutdown_timeout
         self._runner: web.AppRunner | None = None
         self._base_url: str | None = None
 
@@ -100,7 +103,9 @@ class Simulator:
         if self._runner is not None:
             raise RuntimeError("simulator already started")
         # A short shutdown timeout: stop() must not wait for a slow or drip fault to finish.
-        runner = web.AppRunner(self.make_app(), access_log=None, shutdown_timeout=0.5)
+        runner = web.AppRunner(
+            self.make_app(), access_log=None, shutdown_timeout=self.shutdown_timeout
+        )
         await runner.setup()
         site = web.TCPSite(runner, host, port)
         await site.start()

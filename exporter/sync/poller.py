@@ -88,7 +88,8 @@ class Poller:
         self.clock: Clock = clock or SystemClock()
         self._rng = rng or random.Random()
         self._types = types
-        self._contexts = contexts or SSLContexts()
+        # `is None`: an SSLContexts with no context yet is falsy (it has a length).
+        self._contexts = SSLContexts() if contexts is None else contexts
         self.states: dict[str, AppState] = {}
         # Bumped whenever a job or reload changes state: /metrics caches per generation.
         self.generation = 0

@@ -8,26 +8,10 @@ from typing import Any
 
 import pytest
 
-from dashboards import config, render
+from dashboards import config
 from dashboards.overview import FILE as OVERVIEW_FILE
-from dashboards.panels import DATASOURCE, iter_panels
-
-Json = dict[str, Any]
-
-DASHBOARDS: dict[str, Json] = {
-    name: json.loads(text) for name, text in render.render_all().items() if name.endswith(".json")
-}
-PANEL_TYPES = {"row", "table", "timeseries", "stat", "gauge", "bargauge"}
-
-
-def panels(name: str) -> list[Json]:
-    return list(iter_panels(DASHBOARDS[name]))
-
-
-def panel(name: str, title: str) -> Json:
-    found = [p for p in panels(name) if p["title"] == title]
-    assert len(found) == 1, title
-    return found[0]
+from dashboards.panels import DATASOURCE
+from tests.dashboards.rendered import DASHBOARDS, PANEL_TYPES, Json, panel, panels
 
 
 def walk(node: Any) -> Iterator[tuple[str, Any]]:

@@ -47,6 +47,7 @@ def test_rendering_is_deterministic() -> None:
     assert render.render_all() == render.render_all()
 
 
+@pytest.mark.integration
 def test_module_entry_point_checks_committed_output() -> None:
     python = shutil.which("python", path=str(Path(sys.executable).parent)) or sys.executable
     result = subprocess.run(

@@ -7,7 +7,7 @@ from dashboards.application import FILE as APPLICATION_FILE
 from dashboards.overview import FILE as OVERVIEW_FILE
 from dashboards.promql import DATA_CENTER_INFO
 from exporter.apptypes import DATA_CENTER_TYPES, TYPES
-from tests.dashboards.test_dashboards import panel, panels
+from tests.dashboards.rendered import panel, panels
 
 
 def test_overview_has_a_renewal_planner_row_with_every_column() -> None:

@@ -81,6 +81,7 @@ def test_every_expression_substitutes_completely() -> None:
         assert "$" not in substitute(expr, "jira", "jira-software"), where
 
 
+@pytest.mark.integration
 def test_every_substituted_expression_parses(tmp_path: Path) -> None:
     """promtool parses each expression as a recording rule: a syntax error fails the check."""
     exprs = queries.all_expressions() + queries.alert_expressions()

@@ -63,6 +63,7 @@ def flag(name: str, key: str) -> str:
     return values[0]
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("path", [COMPOSE, REAL_CONFIG], ids=lambda p: p.name)
 def test_compose_files_follow_the_compose_specification(path: Path) -> None:
     result = subprocess.run(
@@ -107,6 +108,7 @@ def test_exporter_is_built_here_and_runs_the_demo() -> None:
     assert exporter["read_only"] is True and exporter["cap_drop"] == ["ALL"]
 
 
+@pytest.mark.integration
 def test_prometheus_config_and_rules_pass_promtool_as_mounted(tmp_path: Path) -> None:
     root = stage("prometheus", tmp_path)
     config = root / flag("prometheus", "config.file").lstrip("/")
@@ -141,6 +143,7 @@ def amtool(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.integration
 def test_alertmanager_config_passes_amtool(tmp_path: Path) -> None:
     root = stage("alertmanager", tmp_path)
     config = root / flag("alertmanager", "config.file").lstrip("/")
@@ -149,6 +152,7 @@ def test_alertmanager_config_passes_amtool(tmp_path: Path) -> None:
     assert "SUCCESS" in result.stdout
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize(
     ("severity", "receiver"), [("critical", "pager"), ("warning", "tickets"), ("info", "tickets")]
 )
@@ -169,6 +173,7 @@ def test_alertmanager_routes_each_shipped_severity(severity: str, receiver: str)
     assert result.stdout.split() == [receiver]
 
 
+@pytest.mark.integration  # amtool
 @pytest.mark.parametrize(
     ("alertname", "severity", "team", "receiver"),
     [

@@ -50,6 +50,7 @@ def values(name: str, stage: int | None = None) -> list[str]:
     return [value for instruction, value in instructions(stage) if instruction == name]
 
 
+@pytest.mark.integration
 def test_hadolint_finds_nothing() -> None:
     result = subprocess.run(
         [venv_tool("hadolint"), "--failure-threshold", "style", str(DOCKERFILE)],
@@ -122,6 +123,7 @@ def health_command(port: int) -> list[str]:
     return [sys.executable, *argv[1:-1], f"127.0.0.1:{port}"]
 
 
+@pytest.mark.integration
 def test_health_check_passes_on_a_serving_exporter_and_fails_without_one(tmp_path: Path) -> None:
     port = free_port()
     command = health_command(port)
@@ -160,6 +162,7 @@ WEB_CONFIGS = {
 }
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("mode", WEB_CONFIGS)
 def test_health_check_passes_behind_the_web_config(tmp_path: Path, mode: str) -> None:
     """With --web.config.file the check needs neither the CA, a password nor a client cert."""
@@ -201,6 +204,7 @@ def test_health_check_passes_behind_the_web_config(tmp_path: Path, mode: str) ->
     assert stopped.returncode == 1 and "Connection refused" in stopped.stderr
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("address", ["9877", "localhost:", ":9877", "host:port", "h:99999", "h:0"])
 def test_health_check_refuses_an_address_that_is_not_host_port(address: str) -> None:
     result = subprocess.run(

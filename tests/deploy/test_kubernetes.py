@@ -86,6 +86,7 @@ def test_prometheus_operator_objects_match_the_vendored_schema(kind: str) -> Non
     jsonschema.validate(manifests()[kind], schema, cls=jsonschema.Draft202012Validator)
 
 
+@pytest.mark.integration
 def test_prometheus_rule_is_the_generated_rules_file(tmp_path: Path) -> None:
     text = (KUBERNETES / render.PROMETHEUS_RULE_FILE).read_text()
     assert text == render.prometheus_rule_yaml(), "run `python -m dashboards`"
@@ -196,6 +197,7 @@ def measure(url: str, proc: Process) -> float:
     return peak_rss_mib(proc.proc.pid)
 
 
+@pytest.mark.integration
 def test_memory_resources_cover_the_measured_rss(tmp_path: Path) -> None:
     documented = documented_rss()
     assert set(documented) >= {"--demo", "100 applications", "1000 applications"}, documented

@@ -74,10 +74,12 @@ def test_sbom_is_valid_cyclonedx_1_6() -> None:
     assert bom["bomFormat"] == "CycloneDX" and bom["specVersion"] == "1.6"
 
 
+@pytest.mark.integration
 def test_sbom_is_current(fresh: Path) -> None:
     assert content(load(fresh)) == content(load()), "run scripts/sbom.sh and commit sbom.cdx.json"
 
 
+@pytest.mark.integration
 def test_regenerating_is_byte_stable(fresh: Path, tmp_path: Path) -> None:
     again = tmp_path / "again.json"
     generate(ROOT, again)
@@ -115,6 +117,7 @@ def test_describes_the_exporter_and_names_its_generator() -> None:
     assert "cyclonedx-py" in tools
 
 
+@pytest.mark.integration
 def test_a_lock_change_without_regenerating_fails_the_check(tmp_path: Path) -> None:
     # A copy of the inputs with one pin moved, run through the same script: its SBOM must
     # differ from the committed one in that component, which is what the check above compares.
@@ -146,6 +149,7 @@ def readme_commands() -> tuple[str, str]:
     return program[1], jq[0]
 
 
+@pytest.mark.integration
 def test_readme_verification_commands_list_the_same_pins(tmp_path: Path) -> None:
     program, jq = readme_commands()
     shutil.copy2(SBOM, tmp_path / "sbom.cdx.json")

@@ -8,6 +8,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from exporter.cli import build_parser
 from tests.deploy.files import DEPLOY, tool
 
@@ -23,6 +25,7 @@ def directives(key: str) -> list[str]:
     ]
 
 
+@pytest.mark.integration
 def test_unit_passes_systemd_analyze_verify(tmp_path: Path) -> None:
     analyze = tool("systemd-analyze", "systemd")
     root = tmp_path / "root"

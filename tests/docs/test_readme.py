@@ -62,6 +62,7 @@ def readme_yaml(containing: str) -> str:
     return block
 
 
+@pytest.mark.integration
 def test_readme_alertmanager_example_passes_amtool_and_routes_by_severity(tmp_path: Path) -> None:
     config = tmp_path / "alertmanager.yml"
     config.write_text(readme_yaml("receivers:"))
@@ -78,6 +79,7 @@ def test_readme_alertmanager_example_passes_amtool_and_routes_by_severity(tmp_pa
         assert routed.stdout.split() == [expected], (severity, routed.stdout, routed.stderr)
 
 
+@pytest.mark.integration
 def test_readme_prometheus_example_loads_the_shipped_rules(tmp_path: Path) -> None:
     text = readme_yaml("rule_files:")
     shipped = "/etc/prometheus/rules/atlassian-license-rules.yaml"

@@ -113,6 +113,7 @@ def test_check_names_a_stale_document(
     assert str(readme) in capsys.readouterr().err
 
 
+@pytest.mark.integration
 def test_module_entry_point_checks_the_committed_documents() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "docs", "--check"], cwd=ROOT, capture_output=True, text=True

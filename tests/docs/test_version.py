@@ -8,6 +8,7 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
 
 from exporter import __version__
@@ -15,6 +16,7 @@ from exporter import __version__
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.integration
 def test_version_flag_prints_the_package_version() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "exporter", "--version"], capture_output=True, text=True, cwd=ROOT

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import sys
@@ -37,8 +38,8 @@ def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
         try:
             if check():
                 return
-        except httpx.HTTPError:
-            pass
+        except (httpx.HTTPError, json.JSONDecodeError):
+            pass  # not up yet: a starting Prometheus answers 503 in plain text
         time.sleep(0.1)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 

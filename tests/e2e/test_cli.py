@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import ssl
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +20,8 @@ from tests.e2e.processes import (
     start_simulator,
     wait_until,
 )
+
+pytestmark = pytest.mark.integration  # every test here starts a process (tests/layers.py)
 
 
 @pytest.fixture
@@ -387,10 +388,9 @@ def test_sigterm_during_a_stuck_sync_exits_promptly(tmp_path: Path) -> None:
         )
         # jira-prod is still waiting on its upstream; /metrics answers regardless.
         assert 'sync_up{application="jira-prod"}' not in httpx.get(f"{url}/metrics").text
-        started = time.monotonic()
         exporter.proc.terminate()
+        # Exits cleanly, not after the 50 s the stuck sync could still take (a hang guard).
         assert exporter.proc.wait(10) == 0
-        assert time.monotonic() - started < 5
     finally:
         exporter.stop()
         sim.stop()

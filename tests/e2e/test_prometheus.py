@@ -21,6 +21,8 @@ from dashboards.render import GENERATED_DIR
 from dashboards.rules import RULES_FILE
 from tests.e2e.processes import Process, exporter_cmd, free_port, start_simulator, wait_until
 
+pytestmark = pytest.mark.integration  # every test here asks the Prometheus the module starts
+
 JOB = "atlassian-license-exporter"
 APPS = [
     ("jira-prod", "jira"),

@@ -282,6 +282,7 @@ def check_users(name: str, text: str | None, metrics: dict[str, float]) -> None:
     assert re.search(r"\nscanned (\d+s|\d+m( \d+s)?) ago, every 1m$", text), text
 
 
+@pytest.mark.integration
 async def test_status_page_in_chromium_matches_metrics(exporter: str, browser: DevTools) -> None:
     page, metrics = await consistent_read(browser, exporter)
     expected = await expected_applications()

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import struct
 import time
 import tracemalloc
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 from aiohttp import web
@@ -21,12 +22,32 @@ LIMIT = 1 << 20  # body_size_limit of the client under test
 GIB = 1 << 30
 
 
-def _gzip_zeros(size: int) -> bytes:
-    """A gzip stream of `size` zero bytes, compressed 1 MiB at a time (about 1000:1)."""
-    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)
+def _zeros_stream(size: int, wbits: int, trailer: Callable[[int], bytes]) -> bytes:
+    """A zlib-family stream of `size` zero bytes (about 1000:1), 1 MiB per fully flushed block.
+
+    A full flush resets the compressor, so every block after the first compresses to the same
+    bytes: two blocks are compressed and the second repeated, instead of compressing all of
+    them (seconds for 1 GiB). The trailer for the whole size replaces the two blocks' one.
+    """
     block = bytes(1 << 20)
-    parts = [compressor.compress(block) for _ in range(size // len(block))]
-    return b"".join([*parts, compressor.flush()])
+    compressor = zlib.compressobj(9, zlib.DEFLATED, wbits)
+    first = compressor.compress(block) + compressor.flush(zlib.Z_FULL_FLUSH)
+    repeated = compressor.compress(block) + compressor.flush(zlib.Z_FULL_FLUSH)
+    end = compressor.flush()
+    short = trailer(0)  # only its length: the trailer for two blocks is cut off
+    return first + repeated * (size // len(block) - 1) + end[: -len(short)] + trailer(size)
+
+
+def _gzip_zeros(size: int) -> bytes:
+    """A gzip stream of `size` zero bytes; its trailer is the CRC-32 and the size mod 2**32."""
+
+    def trailer(n: int) -> bytes:
+        crc, block = 0, bytes(1 << 20)
+        for _ in range(n // len(block)):
+            crc = zlib.crc32(block, crc)
+        return struct.pack("<II", crc, n & 0xFFFFFFFF)
+
+    return _zeros_stream(size, 31, trailer)
 
 
 def _raw_deflate(data: bytes) -> bytes:
@@ -48,10 +69,15 @@ def stacked_bomb(single_bomb: bytes) -> bytes:
 
 @pytest.fixture(scope="module")
 def deflate_bomb() -> bytes:
-    """256 MiB of zeros in a zlib wrapper, as HTTP's `deflate` means."""
-    compressor = zlib.compressobj(9)
-    block = bytes(1 << 20)
-    return b"".join([*(compressor.compress(block) for _ in range(256)), compressor.flush()])
+    """256 MiB of zeros in a zlib wrapper, as HTTP's `deflate` means (Adler-32 trailer)."""
+
+    def trailer(n: int) -> bytes:
+        adler, block = 1, bytes(1 << 20)
+        for _ in range(n // len(block)):
+            adler = zlib.adler32(block, adler)
+        return struct.pack(">I", adler)
+
+    return _zeros_stream(256 << 20, zlib.MAX_WBITS, trailer)
 
 
 @pytest.fixture
@@ -151,8 +177,9 @@ async def test_bomb_is_refused_within_bounded_memory(
     assert text in exc.value.message
     # The body kept (1 MiB) plus one bounded decode step and the network buffers.
     assert peak < 4 * LIMIT
-    # A behaviour bound against a frozen loop, not a performance figure.
-    assert ticker.worst < 0.2
+    # A guard against a loop frozen for the whole bomb (bounded steps are what peak checks):
+    # generous, so a loaded machine cannot fail it; the gap itself is printed, not asserted.
+    assert ticker.worst < 2.0
 
 
 async def test_accept_encoding_names_only_what_is_decoded() -> None:

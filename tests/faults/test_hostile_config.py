@@ -149,6 +149,7 @@ def assert_refused(result: subprocess.CompletedProcess[str], problem: str) -> No
     assert "Traceback" not in result.stderr and SECRET not in result.stderr + result.stdout
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize(("what", "text", "problem"), HOSTILE, ids=[c[0] for c in HOSTILE])
 def test_config_check_refuses_a_hostile_file(
     tmp_path: Path, what: str, text: str, problem: str
@@ -170,6 +171,7 @@ def test_config_check_refuses_without_echoing_secrets(
     assert SECRET not in out.err + out.out
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("kind", ["fifo", "/dev/zero"])
 @pytest.mark.parametrize("role", ["password_file", "config file"])
 def test_a_fifo_or_device_is_refused_without_hanging(tmp_path: Path, kind: str, role: str) -> None:

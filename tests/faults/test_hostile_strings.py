@@ -18,7 +18,7 @@ from exporter.serve.web import make_app
 from exporter.simulator.users import SimUser, SimUsers
 from exporter.sources.model import ProductLicense
 from exporter.sync.runtime import Runtime
-from tests.faults.conftest import APPS, Rig
+from tests.faults.rig import APPS, Rig
 
 LONE = "\ud800"  # a lone UTF-16 surrogate: JSON's "\ud800" decodes to it
 

@@ -20,7 +20,7 @@ from exporter.config.targets import resolve
 from exporter.simulator import Simulator, demo_instances
 from exporter.sync.poller import Poller
 from tests.e2e.processes import Process, free_port
-from tests.faults.conftest import CANARY, start_tls
+from tests.faults.rig import CANARY, start_tls
 
 pytestmark = pytest.mark.integration
 

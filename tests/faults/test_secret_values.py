@@ -22,7 +22,7 @@ from exporter.sources.model import SourceError
 from exporter.sync.poller import Poller
 from exporter.sync.runtime import Runtime
 from tests.factories import make_app
-from tests.faults.conftest import CANARY
+from tests.faults.rig import CANARY
 
 SECRET = f"{CANARY}-hostile"
 # What a careless `echo`, an editor or a broken template leaves in a secret file.

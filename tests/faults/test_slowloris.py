@@ -86,6 +86,7 @@ async def test_connections_that_never_finish_their_headers_are_closed(start) -> 
     assert results[-1].startswith(b"HTTP/1.1 200 OK") and results[-1].endswith(b"Healthy.\n")
 
 
+@pytest.mark.integration  # its certificate is made by openssl (self_signed)
 async def test_tls_handshakes_and_headers_get_the_same_deadline(  # type: ignore[no-untyped-def]
     start, self_signed: tuple[Path, Path]
 ) -> None:

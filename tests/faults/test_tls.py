@@ -11,7 +11,9 @@ from exporter.config.load import parse_config
 from exporter.config.targets import resolve
 from exporter.simulator import Simulator, demo_instances
 from exporter.sync.poller import Poller
-from tests.faults.conftest import start_tls
+from tests.faults.rig import start_tls
+
+pytestmark = pytest.mark.integration  # the certificate is made by openssl (tests/certs.py)
 
 
 @pytest.mark.parametrize(

@@ -28,6 +28,8 @@ from exporter.sync.poller import Poller
 from tests import certs
 from tests.factories import FakeClock
 
+pytestmark = pytest.mark.integration  # every test makes its certificates with openssl
+
 PROMPT = b"Enter PEM pass phrase"  # what OpenSSL asks on the terminal
 
 

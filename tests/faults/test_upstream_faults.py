@@ -1,18 +1,17 @@
 """Every upstream fault, for every application type: the sync fails with the right reason, the
-last good values stay, one log line is written, /metrics keeps answering quickly."""
+last good values stay, one log line is written, /metrics keeps answering from the snapshot."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
 
 import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
 from exporter.serve.collector import LicenseCollector
 from exporter.simulator import Fault
-from tests.faults.conftest import APPS, Rig
+from tests.faults.rig import APPS, FAULTS, Rig
 
 # Paths every sync of the type needs; a 404 there fails the sync.
 REQUIRED = {
@@ -22,26 +21,6 @@ REQUIRED = {
     "crowd": "/rest/admin/1.0/licensing/3/summary",
     "jira-cloud": "/rest/api/3/applicationrole",
 }
-
-FAULTS: list[tuple[str, Fault | None, str]] = [
-    ("timeout before headers", Fault("slow", seconds=3), "timeout"),
-    ("slow drip past the deadline", Fault("drip", seconds=0.2), "timeout"),
-    ("reset mid-body", Fault("reset"), "connection"),
-    ("401", Fault("unauthorized"), "http_401"),
-    ("401 CAPTCHA", Fault("unauthorized", captcha=True), "http_401"),
-    ("403", Fault("forbidden"), "http_403"),
-    ("429 Retry-After", Fault("status", status=429, retry_after="120"), "http_429"),
-    ("503 Retry-After", Fault("status", status=503, retry_after="90"), "http_5xx"),
-    ("500", Fault("status", status=500), "http_5xx"),
-    ("200 HTML login page", Fault("html"), "not_json"),
-    ("malformed JSON", Fault("malformed_json"), "not_json"),
-    ("missing fields", Fault("wrong_shape", variant="missing"), "invalid_response"),
-    ("strings for numbers", Fault("wrong_shape", variant="strings"), "invalid_response"),
-    ("negative counts", Fault("wrong_shape", variant="negative"), "invalid_response"),
-    ("huge numbers", Fault("wrong_shape", variant="huge_numbers"), "invalid_response"),
-    ("array for object", Fault("wrong_shape", variant="wrong_type"), "invalid_response"),
-    ("body over the cap", Fault("huge", size=2 * 2**20), "body_too_large"),
-]
 
 
 def registry(rig: Rig) -> CollectorRegistry:
@@ -66,14 +45,10 @@ async def test_fault_fails_the_sync_and_keeps_last_good_values(
     caplog.clear()
     sync = asyncio.create_task(rig.sync(name))
     # /metrics keeps answering from the snapshot while the sync is stuck on the fault.
-    worst = 0.0
     while not sync.done():
-        started = time.perf_counter()
         assert generate_latest(reg) == good
-        worst = max(worst, time.perf_counter() - started)
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.005)
     await sync
-    assert worst < 0.05
 
     assert state.sync.up is False
     assert dict(state.failures) == {reason: 1}, state.sync.last_error

@@ -9,7 +9,7 @@ from prometheus_client import CollectorRegistry
 
 from exporter.serve.collector import LicenseCollector
 from exporter.simulator import Fault
-from tests.faults.conftest import Rig
+from tests.faults.rig import Rig
 
 # (application, a path only its user scan reads)
 SCANS = [

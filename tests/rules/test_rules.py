@@ -34,12 +34,14 @@ def promtool(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["promtool", *args], cwd=ROOT, capture_output=True, text=True)
 
 
+@pytest.mark.integration
 def test_promtool_check_rules() -> None:
     result = promtool("check", "rules", str(RULES_PATH))
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"SUCCESS: {len(ALERTS) + len(RECORDS)} rules found" in result.stdout
 
 
+@pytest.mark.integration
 def test_promtool_unit_tests() -> None:
     result = promtool("test", "rules", str(UNIT_TESTS))
     assert result.returncode == 0, result.stdout + result.stderr

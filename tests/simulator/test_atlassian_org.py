@@ -7,8 +7,8 @@ from typing import Any
 
 from exporter.simulator.demo import org_instance, with_users
 from exporter.simulator.org_users import OrgProduct, OrgUsers
-
-from .conftest import T0, Clock, MakeClient
+from tests.factories import FakeClock
+from tests.simulator.instances import T0, MakeClient
 
 ORG = "org-7"
 KEY = {"Authorization": "Bearer org-key"}
@@ -61,7 +61,7 @@ async def test_the_organization_and_errors(make_client: MakeClient) -> None:
 
 
 async def test_the_rate_limit_answers_429_until_its_window_ends(
-    make_client: MakeClient, clock: Clock
+    make_client: MakeClient, clock: FakeClock
 ) -> None:
     _, client = await make_client([instance(rate_limit=3, rate_window=60.0)])
     statuses = [(await client.get(PATH, headers=KEY)).status for _ in range(3)]

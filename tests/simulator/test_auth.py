@@ -5,8 +5,14 @@ from __future__ import annotations
 import pytest
 
 from exporter.simulator import SimInstance
-
-from .conftest import ADMIN, VIEWER, WRONG, MakeClient, SimClient, bitbucket_instance
+from tests.simulator.instances import (
+    ADMIN,
+    VIEWER,
+    WRONG,
+    MakeClient,
+    SimClient,
+    bitbucket_instance,
+)
 
 PATHS = {
     "jira": "/jira-a/rest/api/2/applicationrole",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from exporter.simulator.model import DAY
-
-from .conftest import ADMIN, Clock, MakeClient, SimClient, bitbucket_instance
+from tests.factories import FakeClock
+from tests.simulator.instances import ADMIN, MakeClient, SimClient, bitbucket_instance
 
 LICENSE = "/bb-a/rest/api/1.0/admin/license"
 
@@ -54,7 +54,7 @@ async def test_latest_path_is_an_alias(estate: SimClient) -> None:
     ],
 )
 async def test_days_count_down_with_the_clock(
-    estate: SimClient, clock: Clock, advance: float, expiry: int, maintenance: int, grace: int
+    estate: SimClient, clock: FakeClock, advance: float, expiry: int, maintenance: int, grace: int
 ) -> None:
     _, client = estate
     clock.advance(advance)

@@ -88,6 +88,7 @@ def test_main_rejects_bad_flags(argv: list[str], capsys: pytest.CaptureFixture[s
     assert "error" in capsys.readouterr().err
 
 
+@pytest.mark.integration
 async def test_module_runs_until_sigterm() -> None:
     argv = ["-m", "exporter.simulator", "--listen", "127.0.0.1:0", "--instances", "3",
             "--fault", "app-0002=status:status=429,retry_after=30", "--latency", "10ms"]  # fmt: skip

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .conftest import ADMIN, Clock, MakeClient, SimClient, confluence_instance
+from tests.factories import FakeClock
+from tests.simulator.instances import ADMIN, MakeClient, SimClient, confluence_instance
 
 LICENSE = "/conf-a/rest/license/1.0/license/"
 
@@ -16,7 +17,7 @@ async def test_counters_are_single_count_objects(estate: SimClient) -> None:
         assert await resp.read() == b'{"count":%d}' % count
 
 
-async def test_counters_follow_a_pin(estate: SimClient, clock: Clock) -> None:
+async def test_counters_follow_a_pin(estate: SimClient, clock: FakeClock) -> None:
     sim, client = estate
     sim.pin_seats("conf-a", "confluence", 495)
     clock.advance(3600)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .conftest import ADMIN, Clock, SimClient
+from tests.factories import FakeClock
+from tests.simulator.instances import ADMIN, SimClient
 
 COUNT = "/conf-a/rest/license/1.0/license/userCount"
 
@@ -51,7 +52,7 @@ async def test_bad_fault_requests(estate: SimClient) -> None:
     assert (await client.post("/-/sim/nope/fault", json={})).status == 404
 
 
-async def test_pin_and_release_seats(estate: SimClient, clock: Clock) -> None:
+async def test_pin_and_release_seats(estate: SimClient, clock: FakeClock) -> None:
     _, client = estate
     resp = await client.post("/-/sim/conf-a/seats", json={"product": "confluence", "used": 499})
     assert await resp.json() == {"product": "confluence", "used": 499}
@@ -64,7 +65,7 @@ async def test_pin_and_release_seats(estate: SimClient, clock: Clock) -> None:
     assert (await client.post("/-/sim/conf-a/seats", json=bad)).status == 400
 
 
-async def test_request_log_over_http(estate: SimClient, clock: Clock) -> None:
+async def test_request_log_over_http(estate: SimClient, clock: FakeClock) -> None:
     _, client = estate
     await client.get(COUNT, headers=ADMIN)
     await client.get(COUNT)

@@ -9,8 +9,8 @@ import pytest
 from exporter.simulator import CrowdApp, Fault, SimInstance, SimUsers
 from exporter.simulator.demo import crowd_product
 from exporter.simulator.model import DAY
-
-from .conftest import ADMIN, T0, VIEWER, Clock, MakeClient, SimClient
+from tests.factories import FakeClock
+from tests.simulator.instances import ADMIN, T0, VIEWER, MakeClient, SimClient
 
 BASE = "/crowd/rest/admin/1.0/licensing"
 
@@ -42,7 +42,7 @@ async def get(client: Any, url: str, **kw: Any) -> Any:
     return await resp.json()
 
 
-async def test_summary_per_jira_type(crowd: SimClient, clock: Clock) -> None:
+async def test_summary_per_jira_type(crowd: SimClient, clock: FakeClock) -> None:
     _, client = crowd
     clock.advance(5000)  # Crowd last pulled the data at the top of the hour
     body = await get(client, f"{BASE}/3/summary?jiraType=jira-software")

@@ -6,8 +6,7 @@ from collections import Counter
 
 from exporter.simulator import Simulator, demo_instances, generated_instances
 from exporter.simulator.model import DAY
-
-from .conftest import ADMIN, T0, MakeClient
+from tests.simulator.instances import ADMIN, T0, MakeClient
 
 
 def test_demo_set_matches_the_brief() -> None:

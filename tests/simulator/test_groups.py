@@ -6,9 +6,9 @@ from __future__ import annotations
 from exporter.simulator.demo import planner_instances
 from exporter.simulator.groups import ADMINS, group_id
 from exporter.simulator.model import DAY
-
-from .conftest import ADMIN, T0, Clock, MakeClient, jira_instance
-from .test_jira_cloud import TOKEN, cloud_instance
+from tests.factories import FakeClock
+from tests.simulator.instances import ADMIN, T0, MakeClient, cloud_instance, jira_instance
+from tests.simulator.instances import CLOUD_TOKEN as TOKEN
 
 MEMBERS = "/jira-a/rest/api/2/group/member"
 
@@ -57,7 +57,7 @@ async def test_cloud_answers_by_group_id(make_client: MakeClient) -> None:
 
 
 async def test_the_planner_scenario_grows_steadily_towards_its_limit(
-    make_client: MakeClient, clock: Clock
+    make_client: MakeClient, clock: FakeClock
 ) -> None:
     instances = planner_instances(now=T0, per_day=10.0)
     assert [i.name for i in instances][-1] == "jira-growth"

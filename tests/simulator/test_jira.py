@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .conftest import ADMIN, Clock, MakeClient, SimClient, jira_instance
+from tests.factories import FakeClock
+from tests.simulator.instances import ADMIN, MakeClient, SimClient, jira_instance
 
 JSON = "application/json;charset=UTF-8"
 ROLES = "/jira-a/rest/api/2/applicationrole"
@@ -47,7 +48,7 @@ async def test_unlimited_role_reports_minus_one(estate: SimClient) -> None:
     assert core["userCount"] == 120
 
 
-async def test_seats_move_with_the_clock(estate: SimClient, clock: Clock) -> None:
+async def test_seats_move_with_the_clock(estate: SimClient, clock: FakeClock) -> None:
     sim, client = estate
     clock.advance(900)  # a quarter of the 1 h period: +amplitude 10
     role = await (await client.get(ROLES + "/jira-software", headers=ADMIN)).json()
@@ -94,7 +95,7 @@ async def test_upm_license_fields_in_epoch_ms(estate: SimClient) -> None:
     assert body["rawLicense"].startswith("AAAB")
 
 
-async def test_upm_license_expired_and_unlimited(estate: SimClient, clock: Clock) -> None:
+async def test_upm_license_expired_and_unlimited(estate: SimClient, clock: FakeClock) -> None:
     _, client = estate
     clock.advance(31 * 86400)
     body = await (await client.get(UPM.format("jira-software"), headers=ADMIN)).json()

@@ -2,40 +2,18 @@
 
 from __future__ import annotations
 
-import base64
 import time
 
 import pytest
 
-from exporter.simulator import Fault, SimInstance, SimProduct
+from exporter.simulator import Fault
 from exporter.simulator.model import DAY
-
-from .conftest import Clock, MakeClient, SimClient
+from tests.factories import FakeClock
+from tests.simulator.instances import CLOUD_TOKEN as TOKEN
+from tests.simulator.instances import CLOUD_VIEWER as VIEWER
+from tests.simulator.instances import MakeClient, SimClient, cloud_instance
 
 API = "/site/rest/api/3"
-
-
-def basic(user: str, password: str) -> dict[str, str]:
-    token = base64.b64encode(f"{user}:{password}".encode()).decode()
-    return {"Authorization": f"Basic {token}"}
-
-
-TOKEN = basic("admin@example.com", "api-token")
-VIEWER = basic("viewer@example.com", "viewer")
-
-
-def cloud_instance() -> SimInstance:
-    return SimInstance(
-        "site",
-        "jira-cloud",
-        [
-            SimProduct("jira-software", 100, 70, trend_per_day=1.0),
-            SimProduct("jira-product-discovery", None, 5, plan="FREE"),
-        ],
-        username="admin@example.com",
-        password="api-token",
-        viewer_username="viewer@example.com",
-    )
 
 
 @pytest.fixture
@@ -74,7 +52,7 @@ async def test_license_plans_need_a_login_but_no_admin(site: SimClient) -> None:
 
 
 async def test_approximate_count_is_a_string_cached_for_7_days(
-    site: SimClient, clock: Clock
+    site: SimClient, clock: FakeClock
 ) -> None:
     _, client = site
     url = f"{API}/license/approximateLicenseCount/product/jira-software"
@@ -95,7 +73,7 @@ async def test_approximate_count_is_a_string_cached_for_7_days(
     }
 
 
-async def test_429_says_when_the_rate_limit_resets(site: SimClient, clock: Clock) -> None:
+async def test_429_says_when_the_rate_limit_resets(site: SimClient, clock: FakeClock) -> None:
     sim, client = site
     sim.set_fault("site", Fault("status", status=429))
     resp = await client.get(f"{API}/applicationrole", headers=TOKEN)

@@ -9,8 +9,8 @@ import pytest
 
 from exporter.simulator import Fault, SimInstance, SimProduct, Simulator
 from exporter.simulator.model import DAY
-
-from .conftest import T0, Clock, jira_instance
+from tests.factories import FakeClock
+from tests.simulator.instances import T0, jira_instance
 
 
 def test_used_seats_follow_sine_and_trend() -> None:
@@ -33,7 +33,7 @@ def test_used_seats_round_half_up() -> None:
 
 
 def test_pin_overrides_motion_until_released() -> None:
-    clock = Clock()
+    clock = FakeClock()
     sim = Simulator([jira_instance()], clock=clock)
     clock.advance(900)
     assert sim.seats("jira-a", "jira-software") == 440
@@ -47,7 +47,7 @@ def test_pin_overrides_motion_until_released() -> None:
 
 
 def test_pin_unknown_product_or_instance_raises() -> None:
-    sim = Simulator([jira_instance()], clock=Clock())
+    sim = Simulator([jira_instance()], clock=FakeClock())
     with pytest.raises(KeyError):
         sim.pin_seats("jira-a", "bamboo", 1)
     with pytest.raises(KeyError):
@@ -94,7 +94,7 @@ def test_fault_from_dict_checks_names_and_types() -> None:
 
 
 def test_simulator_url_needs_a_started_server() -> None:
-    sim = Simulator([jira_instance()], clock=Clock(T0))
+    sim = Simulator([jira_instance()], clock=FakeClock(T0))
     with pytest.raises(RuntimeError):
         sim.url("jira-a")
 

@@ -5,8 +5,15 @@ from __future__ import annotations
 
 from exporter.simulator.apps import demo_apps
 from exporter.simulator.model import DAY, SimApp, SimAppLicense
-
-from .conftest import ADMIN, T0, VIEWER, Clock, MakeClient, bitbucket_instance, jira_instance
+from tests.factories import FakeClock
+from tests.simulator.instances import (
+    ADMIN,
+    T0,
+    VIEWER,
+    MakeClient,
+    bitbucket_instance,
+    jira_instance,
+)
 
 LIST = "/jira-a/rest/plugins/1.0/"
 
@@ -61,7 +68,7 @@ async def test_a_paid_license_carries_every_field(make_client: MakeClient) -> No
 
 
 async def test_expiry_follows_the_clock_and_errors_are_reported(
-    make_client: MakeClient, clock: Clock
+    make_client: MakeClient, clock: FakeClock
 ) -> None:
     _, client = await make_client([jira_instance(apps=APPS)])
     clock.advance(11 * DAY)

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
-import time
 import tracemalloc
 from collections import Counter
 
 from exporter.simulator import SimUsers
 from exporter.simulator.model import DAY
-
-from .conftest import ADMIN, T0, VIEWER, MakeClient, bitbucket_instance, confluence_instance
+from tests.simulator.instances import (
+    ADMIN,
+    T0,
+    VIEWER,
+    MakeClient,
+    bitbucket_instance,
+    confluence_instance,
+)
 
 POP = SimUsers(1000, seed=7, epoch=T0)
 
@@ -62,13 +67,12 @@ def test_the_licensed_list_is_the_licensed_subset_in_order() -> None:
 def test_a_page_of_100000_users_costs_one_page() -> None:
     big = SimUsers(100_000, seed=1, epoch=T0)
     tracemalloc.start()
-    started = time.perf_counter()
     page = list(big.licensed(85_000, 86_000, T0))
-    elapsed = time.perf_counter() - started
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert len(page) == 1000 and big.licensed_count == 86_000
-    assert elapsed < 1.0 and peak < 2 * 2**20
+    # One page's users in memory, not the 85,000 before it (bench/users.py times the scans).
+    assert peak < 2 * 2**20
 
 
 async def test_bitbucket_lists_licensed_users_and_every_user_with_capped_pages(

@@ -12,8 +12,15 @@ import yaml
 from openapi_schema_validator import OAS30ReadValidator, oas30_format_checker
 
 from exporter.simulator import Fault, SimUsers
-
-from .conftest import ADMIN, T0, VIEWER, WRONG, MakeClient, SimClient, bitbucket_instance
+from tests.simulator.instances import (
+    ADMIN,
+    T0,
+    VIEWER,
+    WRONG,
+    MakeClient,
+    SimClient,
+    bitbucket_instance,
+)
 
 VENDOR = Path(__file__).parents[1] / "vendor"
 SPEC_FILE = VENDOR / "bitbucket-dc-9.6-openapi-subset.yaml"

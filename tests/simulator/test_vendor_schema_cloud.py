@@ -12,9 +12,8 @@ import yaml
 from openapi_schema_validator import OAS30ReadValidator, oas30_format_checker
 
 from exporter.simulator import demo_instances
-
-from .conftest import T0, MakeClient, SimClient
-from .test_jira_cloud import TOKEN, cloud_instance
+from tests.simulator.instances import CLOUD_TOKEN as TOKEN
+from tests.simulator.instances import T0, MakeClient, SimClient, cloud_instance
 
 VENDOR = Path(__file__).parents[1] / "vendor"
 SPEC_FILE = VENDOR / "jira-cloud-platform-openapi-subset.yaml"

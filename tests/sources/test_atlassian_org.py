@@ -7,46 +7,16 @@ import copy
 import re
 from typing import Any
 
-import httpx
 import pytest
 
-from exporter.apptypes.atlassian_org import AtlassianOrgApplication
 from exporter.config.users import ScanSettings, UserDetail
 from exporter.sources import atlassian_org
 from exporter.sources.model import ProductLicense, ProductUsers, SourceError
-from tests.factories import Upstream, fixture, json_response, make_app
+from tests.factories import Upstream
+from tests.sources.org_upstream import CURSOR, FIRST, PATH, SECOND, app, listing
 
 NOW = 1_796_083_200.0  # 2026-12-01T00:00:00Z
-PATH = "/admin/v1/orgs/org-1/users"
-FIRST, SECOND = fixture("atlassian-org/users_0.json"), fixture("atlassian-org/users_1.json")
-CURSOR = FIRST["links"]["next"]
 SETTINGS = ScanSettings.of(("30d", "90d", "180d"), UserDetail(inactive_for="90d", max_users=5))
-
-
-def app(**extra: Any) -> AtlassianOrgApplication:
-    made = make_app(
-        "cloud-acme", "atlassian-org", org_id="org-1", site="acme.atlassian.net", **extra
-    )
-    assert isinstance(made, AtlassianOrgApplication)
-    return made
-
-
-def listing(first: Any = FIRST, second: Any = SECOND, *, refuse: int = 0) -> Any:
-    """The two pages by cursor; the first `refuse` requests for the second page get a 429."""
-    refused = [0]
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        cursor = request.url.params.get("cursor")
-        if cursor is None:
-            return json_response(first)
-        if cursor != CURSOR:
-            return json_response({"code": 400, "message": "Invalid page cursor"}, 400)
-        if refused[0] < refuse:
-            refused[0] += 1
-            return json_response({"code": 429}, 429, {"Retry-After": "30"})
-        return json_response(second)
-
-    return handler
 
 
 def seats(*products: tuple[str, int]) -> tuple[ProductLicense, ...]:

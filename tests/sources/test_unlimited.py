@@ -9,7 +9,7 @@ from prometheus_client import generate_latest
 from exporter.sources import bitbucket, confluence, crowd, jira
 from exporter.sources.model import ProductLicense, SourceError
 from tests.factories import Upstream, fixture, make_app
-from tests.test_collector import registry, state
+from tests.states import registry, state
 
 CONFLUENCE = "/rest/license/1.0/license"
 MAX_VALUE = 2**31 - 1

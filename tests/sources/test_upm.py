@@ -7,21 +7,7 @@ import pytest
 from exporter.sources import upm
 from exporter.sources.model import AppLicense, SourceError
 from tests.factories import Upstream, fixture, json_response, make_app
-
-LIST = "/rest/plugins/1.0/"
-
-
-def lic(key: str) -> str:
-    return f"/rest/plugins/1.0/{key}-key/license"
-
-
-ROUTES = {
-    LIST: fixture("upm/plugins.json"),
-    lic("com.example.scriptrunner"): fixture("upm/license_commercial.json"),
-    lic("com.example.drawio"): fixture("upm/license_user_mismatch.json"),
-    lic("com.example.free-macro"): fixture("upm/license_free.json"),
-    # com.example.old-free: no route, the Upstream's 404 (an older UPM's answer for a free app)
-}
+from tests.sources.upm_upstream import LIST, ROUTES, lic
 
 
 async def test_user_installed_apps_with_their_licenses() -> None:
