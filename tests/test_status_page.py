@@ -11,7 +11,8 @@ import pytest
 from dashboards import config as dashboards_config
 from exporter.serve import status_page
 from exporter.serve.collector import ReloadStatus
-from exporter.serve.status_page import _duration, _public_url, render_status_page
+from exporter.serve.status_page import _public_url, render_status_page
+from exporter.serve.status_text import duration as _duration
 from exporter.sources.model import (
     AppLicense,
     AppsSnapshot,
@@ -42,8 +43,7 @@ def cells(html: str, name: str) -> str:
     return row[0]
 
 
-async def test_success_row_shows_seats_with_bar_levels(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(status_page.time, "time", lambda: NOW)
+async def test_success_row_shows_seats_with_bar_levels() -> None:
     runtime = await runtime_with("jira")
     state = runtime.poller.states["jira"]
     state.sync.up, state.sync.last_duration = True, 0.25
@@ -75,10 +75,7 @@ async def test_success_row_shows_seats_with_bar_levels(monkeypatch: pytest.Monke
     assert "7 / unlimited" in row
 
 
-async def test_failure_row_shows_reason_counts_and_escaped_upstream_text(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(status_page.time, "time", lambda: NOW)
+async def test_failure_row_shows_reason_counts_and_escaped_upstream_text() -> None:
     runtime = await runtime_with("broken", "pending")
     state = runtime.poller.states["broken"]
     state.sync.up, state.sync.last_attempt, state.sync.last_duration = False, at(NOW - 30), 1.5
@@ -100,8 +97,7 @@ async def test_failure_row_shows_reason_counts_and_escaped_upstream_text(
     assert "2 (0 syncing, 1 failing, 1 pending)" in html
 
 
-async def test_stale_data_is_not_shown_as_current(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(status_page.time, "time", lambda: NOW)
+async def test_stale_data_is_not_shown_as_current() -> None:
     runtime = await runtime_with("old")
     state = runtime.poller.states["old"]
     sync = state.sync
@@ -111,10 +107,7 @@ async def test_stale_data_is_not_shown_as_current(monkeypatch: pytest.MonkeyPatc
     assert "stale: older than 3 sync intervals" in row and "12 / 100" not in row
 
 
-async def test_header_facts_and_failed_reload(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    monkeypatch.setattr(status_page.time, "time", lambda: NOW)
+async def test_header_facts_and_failed_reload(tmp_path: Path) -> None:
     runtime = await runtime_with("a", config_path=tmp_path / "<config>.yaml")
     runtime.reload_status = ReloadStatus(False, NOW - 3725)
     runtime.last_reload_error = (
@@ -129,10 +122,7 @@ async def test_header_facts_and_failed_reload(
         assert f'<a href="{href}">' in html
 
 
-async def test_user_scan_column_shows_reclaimable_users_and_scan_health(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(status_page.time, "time", lambda: NOW)
+async def test_user_scan_column_shows_reclaimable_users_and_scan_health() -> None:
     poller = Poller(
         make_targets(
             app_dict("bb", "bitbucket"),
@@ -216,8 +206,7 @@ def test_bar_colours_switch_where_the_seat_alerts_fire() -> None:
     assert status_page.SEATS_CRITICAL == dashboards_config.SEATS_UTILISATION_CRITICAL
 
 
-async def test_a_crowd_product_without_data_says_why(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(status_page.time, "time", lambda: NOW)
+async def test_a_crowd_product_without_data_says_why() -> None:
     runtime = await runtime_with("jira")
     state = runtime.poller.states["jira"]
     state.sync.up, state.sync.last_attempt = True, at(NOW - 5)
@@ -241,10 +230,7 @@ async def test_a_crowd_product_without_data_says_why(monkeypatch: pytest.MonkeyP
     assert "Crowd: NOT_CONFIGURED" in cells(render_status_page(runtime), "jira")
 
 
-async def test_marketplace_apps_are_listed_with_expiry_and_state_escaped(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(status_page.time, "time", lambda: NOW)
+async def test_marketplace_apps_are_listed_with_expiry_and_state_escaped() -> None:
     runtime = await runtime_with("jira")
     state = runtime.poller.states["jira"]
     assert state.apps is not None
@@ -291,8 +277,7 @@ async def test_marketplace_apps_are_listed_with_expiry_and_state_escaped(
     assert "<span>unlimited</span>" in row and "valid, disabled" in row
 
 
-async def test_apps_waiting_and_failing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(status_page.time, "time", lambda: NOW)
+async def test_apps_waiting_and_failing() -> None:
     runtime = await runtime_with("jira")
     state = runtime.poller.states["jira"]
     assert state.apps is not None

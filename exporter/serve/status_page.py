@@ -7,19 +7,19 @@ upstream either.
 
 from __future__ import annotations
 
-import time
 from html import escape
 from urllib.parse import urlsplit, urlunsplit
 
 from exporter import __version__
-from exporter.sources.model import MarketplaceApp, ProductLicense, Snapshot, UsersSnapshot
+from exporter.serve.status_jobs import apps_section, users_section
+from exporter.serve.status_text import duration, utc
+from exporter.sources.model import ProductLicense, Snapshot
 from exporter.sync.clock import Instant
 from exporter.sync.poller import AppState
 from exporter.sync.runtime import Runtime
 from exporter.sync.schedule import STALE_FACTOR, Schedule
 
 # User scans run only while the license sync is up.
-PAUSED = "paused while the license sync fails"
 # Bar colours switch where the shipped alerts fire (dashboards/config.py; a test pins them).
 SEATS_WARNING = 0.90
 SEATS_CRITICAL = 0.98
@@ -65,22 +65,6 @@ gap:.1em .8em;font-variant-numeric:tabular-nums}.appgrid .h{color:var(--muted)}
 a{color:#1a56c4}
 footer{color:var(--muted);font-size:.85em;padding:0 1.5em 1.5em}
 """
-
-
-def _duration(seconds: float) -> str:
-    """A short human duration: 45s, 3m 12s, 2h 5m, 3d 4h."""
-    s = max(0, int(seconds))
-    for unit, size, sub_unit, sub_size in (("d", 86400, "h", 3600), ("h", 3600, "m", 60)):
-        if s >= size:
-            rest = (s % size) // sub_size
-            return f"{s // size}{unit} {rest}{sub_unit}" if rest else f"{s // size}{unit}"
-    if s >= 60:
-        return f"{s // 60}m {s % 60}s" if s % 60 else f"{s // 60}m"
-    return f"{s}s"
-
-
-def _utc(timestamp: float) -> str:
-    return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(timestamp))
 
 
 def _public_url(url: str) -> str:
@@ -160,16 +144,16 @@ def _result(state: AppState) -> str:
 def _last_sync(sync: Schedule[Snapshot], now: Instant) -> str:
     if sync.last_attempt is None:
         return '<span class="sub">not yet</span>'
-    ago = _duration(now.mono - sync.last_attempt.mono)
+    ago = duration(now.mono - sync.last_attempt.mono)
     if sync.in_flight:
         due = "syncing now"
     elif sync.next_due > now.mono:
-        due = f"next in {_duration(sync.next_due - now.mono)}"
+        due = f"next in {duration(sync.next_due - now.mono)}"
     else:
         due = "due now"
     return (
         f'{ago} ago <span class="sub">&middot; {due}</span><br>'
-        f'<span class="sub">{_utc(sync.last_attempt.wall)}</span>'
+        f'<span class="sub">{utc(sync.last_attempt.wall)}</span>'
     )
 
 
@@ -194,131 +178,14 @@ def _row(state: AppState, now: Instant) -> str:
         f"<tr><td>{escape(target.name)}</td><td class=nowrap>{_breakable(target.type)}</td>"
         f'<td class=url><a href="{url}" rel="noreferrer">{shown}</a></td>'
         f"<td class=nowrap>{_last_sync(state.sync, now)}</td><td class=num>{duration}</td>"
-        f"<td>{_result(state)}</td><td>{_seats(state, now)}{_users(state, now)}"
-        f"{_apps(state, now)}</td></tr>"
+        f"<td>{_result(state)}</td><td>{_seats(state, now)}{users_section(state, now)}"
+        f"{apps_section(state, now)}</td></tr>"
     )
-
-
-def _scan_waiting(state: AppState, users: Schedule[UsersSnapshot]) -> str:
-    """Why a user scan has no result yet."""
-    if users.in_flight:
-        return "first scan running"
-    if state.sync.up is None:
-        return "first scan after the first license sync"
-    return "first scan pending" if state.sync.up else PAUSED
-
-
-def _users(state: AppState, now: Instant) -> str:
-    """Under the seats, for types with user scans: per product, the licensed users inactive
-    for each configured period and those never active (the seats an admin could reclaim),
-    and how the scan went."""
-    users = state.users
-    if users is None:
-        return ""
-    if users.up is None:
-        return f'<div class="users sub">Inactive users: {_scan_waiting(state, users)}</div>'
-    parts = []
-    if users.up is False:
-        parts.append(
-            'User scan <span class="badge fail">failure</span>'
-            f'<code class="error">{escape(users.last_error or "")}</code>'
-        )
-    snapshot = users.fresh(now.mono)
-    if snapshot is None:
-        parts.append(
-            f'<div class="sub">Inactive users: stale, older than {STALE_FACTOR} scan '
-            "intervals, no longer exported</div>"
-        )
-    elif not snapshot.products:
-        # E.g. Confluence before 9.3, which has no listing of users' activity.
-        parts.append('<div class="sub">No user activity data from this version.</div>')
-    for p in snapshot.products if snapshot is not None else ():
-        # Items never break inside, so a narrow cell wraps between them. Each period counts
-        # the never-active users too (as the metric does): say so, or they get added up.
-        counts = " &middot; ".join(
-            f"<span>{escape(label)}: {count}</span>" for label, count in p.inactive
-        )
-        never = f"<span>never active: {p.never_active}</span>"
-        parts.append(
-            f"<div>Inactive {escape(p.product)} users <span>(of {p.licensed})</span>"
-            + (f", for over {counts}; {never} (in each)" if counts else f": {never}")
-            + "</div>"
-        )
-    scan = []
-    if users.last_success is not None:
-        ago = _duration(now.mono - users.last_success.mono)
-        scan.append(f"scanned {ago} ago, every {_duration(users.interval)}")
-    if not state.sync.up:
-        scan.append(PAUSED if scan else PAUSED.capitalize())
-    if scan:
-        parts.append(f'<div class="sub">{", ".join(scan)}</div>')
-    return f'<div class="users">{"".join(parts)}</div>'
-
-
-# An app's expiry is flagged where AppExpiringSoon warns (dashboards/config.py).
-APP_EXPIRY_WARNING_DAYS = 30
-
-
-def _app_state(app: MarketplaceApp, now: float) -> str:
-    lic = app.license
-    if lic is None:
-        return '<span class="sub">free</span>'
-    if lic.error is not None:
-        return f'<span class="fail">{escape(lic.error)}</span>'
-    if not lic.valid:
-        return '<span class="fail">invalid</span>'
-    if lic.expiry is not None and lic.expiry - now < APP_EXPIRY_WARNING_DAYS * 86400:
-        return f'<span class="warn">expires in {_duration(lic.expiry - now)}</span>'
-    return "valid" if app.enabled else '<span class="sub">valid, disabled</span>'
-
-
-def _app_row(app: MarketplaceApp, now: float) -> str:
-    lic = app.license
-    kind = "none" if lic is None else lic.license_type
-    tier = "" if lic is None else ("unlimited" if lic.seats_limit is None else str(lic.seats_limit))
-    expiry = "" if lic is None or lic.expiry is None else _utc(lic.expiry)[:10]
-    return (
-        f"<span>{escape(app.name)} <span class=sub>{escape(app.version)}</span></span>"
-        f"<span>{escape(kind)}</span><span>{tier}</span><span>{expiry}</span>"
-        f"<span>{_app_state(app, now)}</span>"
-    )
-
-
-def _apps(state: AppState, now: Instant) -> str:
-    """Under the seats, for applications with an apps sync: each user-installed Marketplace
-    app with its license type, tier, expiry and state."""
-    apps = state.apps
-    if apps is None:
-        return ""
-    if apps.up is None:
-        waiting = "first read after the first license sync" if not state.sync.up else "pending"
-        return f'<div class="apps sub">Marketplace apps: {waiting}</div>'
-    parts = []
-    if apps.up is False:
-        parts.append(
-            'Marketplace apps <span class="badge fail">failure</span>'
-            f'<code class="error">{escape(apps.last_error or "")}</code>'
-        )
-    snapshot = apps.fresh(now.mono)
-    if snapshot is None:
-        parts.append('<div class="sub">Marketplace apps: stale, no longer exported</div>')
-    elif not snapshot.apps:
-        parts.append('<div class="sub">No user-installed Marketplace apps.</div>')
-    else:
-        rows = "".join(_app_row(app, now.wall) for app in snapshot.apps)
-        head = "".join(
-            f'<span class="h">{h}</span>' for h in ("App", "License", "Tier", "Expires", "State")
-        )
-        parts.append(
-            f"<div>Marketplace apps ({len(snapshot.apps)})</div>"
-            f'<div class="appgrid">{head}{rows}</div>'
-        )
-    return f'<div class="apps">{"".join(parts)}</div>'
 
 
 def _reload(runtime: Runtime) -> str:
     status = runtime.reload_status
-    when = f"last loaded {_utc(status.last_success)}"
+    when = f"last loaded {utc(status.last_success)}"
     if status.successful:
         return f'<span class="badge ok">successful</span> <span class="sub">{when}</span>'
     error = escape(runtime.last_reload_error or "")
@@ -352,8 +219,8 @@ def render_status_page(runtime: Runtime) -> str:
 </nav></header>
 <main><dl class=facts>
 <dt>Version</dt><dd>{escape(__version__)}</dd>
-<dt>Uptime</dt><dd>{_duration(now.wall - runtime.started)} <span class="sub">since
-{_utc(runtime.started)}</span></dd>
+<dt>Uptime</dt><dd>{duration(now.wall - runtime.started)} <span class="sub">since
+{utc(runtime.started)}</span></dd>
 <dt>Configuration</dt><dd><code>{source}</code></dd>
 <dt>Last reload</dt><dd>{_reload(runtime)}</dd>
 <dt>Applications</dt><dd>{_summary(states)}</dd>
@@ -363,6 +230,6 @@ def render_status_page(runtime: Runtime) -> str:
 <th>Last sync</th><th>Duration</th><th>Result</th><th>Seats used / limit, inactive users</th>
 </tr></thead>
 <tbody>{rows}</tbody></table></div></main>
-<footer>Rendered {_utc(now.wall)}. License values are cached from each application's last successful
+<footer>Rendered {utc(now.wall)}. License values are cached from each application's last successful
 sync.</footer></body></html>
 """
