@@ -222,6 +222,12 @@ class Poller:
                 # Recording itself failed (a bug): never leave a job due now, or the loop spins.
                 schedule.next_due = self.clock.monotonic() + schedule.interval
             schedule.in_flight = False
+            if not any(other.in_flight for other in state.schedules()):
+                # Nothing of this link runs until its next interval (minutes): close its client,
+                # so idle keep-alive sockets and the client's memory are bounded by the jobs in
+                # flight, not by N (httpcore only expires idle connections on the next request).
+                # The next job builds a new one; the SSLContext is shared, so that is cheap.
+                self._close_client(state.name)
             self._requeue(state)  # a failure's Retry-After may have moved the others too
             self.touch()
 
