@@ -268,3 +268,36 @@ def test_exposition_renders_once_per_generation_and_format_and_gzips_once() -> N
 )
 def test_accepts_gzip(header: str, expected: bool) -> None:
     assert accepts_gzip(header) is expected
+
+
+def test_a_costly_render_is_not_repeated_at_every_change_but_soon_after() -> None:
+    """At 10,000 applications syncs end every few ms: a render costing 50 ms is done again
+    only after COALESCE times its cost (capped at MAX_COALESCE), the last body served meanwhile."""
+    c = Counter()
+    clock = [0.0]
+
+    def slow_render(encoder: Encoder, content_type: str) -> bytes:
+        clock[0] += 0.05  # what the render costs, on the injected clock
+        return c.render(encoder, content_type)
+
+    exposition = Exposition(slow_render, lambda: c.generation, lambda: clock[0])
+    first = exposition.get(*TEXT)
+    c.generation += 1
+    clock[0] += 0.1
+    assert exposition.get(*TEXT) is first and c.renders == 1  # 0.1 s < 10 x 0.05 s
+    clock[0] += Exposition.COALESCE * 0.05
+    assert exposition.get(*TEXT) != first and c.renders == 2
+
+    def very_slow_render(encoder: Encoder, content_type: str) -> bytes:
+        clock[0] += 1.0  # 10 x 1 s would be 10 s: capped at MAX_COALESCE (< MAX_AGE)
+        return c.render(encoder, content_type)
+
+    exposition = Exposition(very_slow_render, lambda: c.generation, lambda: clock[0])
+    exposition.get(*TEXT)
+    c.generation += 1
+    clock[0] += Exposition.MAX_COALESCE - 1.0 - 0.01  # the age counts from the render's start
+    exposition.get(*TEXT)
+    assert c.renders == 3
+    clock[0] += 0.02
+    exposition.get(*TEXT)
+    assert c.renders == 4 and Exposition.MAX_COALESCE < Exposition.MAX_AGE
