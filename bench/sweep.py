@@ -74,7 +74,12 @@ class Point:
 
 def fds(pid: int) -> tuple[int, int]:
     """(open descriptors, of which sockets) of a live process."""
-    links = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
+    links = []
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            links.append(os.readlink(f"/proc/{pid}/fd/{fd}"))
+        except FileNotFoundError:  # closed meanwhile
+            pass
     return len(links), sum(link.startswith("socket:") for link in links)
 
 
