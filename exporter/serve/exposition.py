@@ -252,12 +252,12 @@ class _Body:
     gzipped: bytes | None = None
     # With live metrics: the gzip output of the cached part without its trailer so far, the
     # compressor that wrote it (copied to add each live part), and the latest live part with
-    # the whole answers built on it.
+    # the gzip answer built on it (the identity answer is sent as the cached part and the tail).
     gzip_head: bytes = b""
     compressor: zlib._Compress | None = None
     live_at: float = -math.inf
     tail: bytes = b""
-    full: bytes | None = None
+    full: bytes | None = None  # the joined identity answer, once get() asked for it
     full_gzipped: bytes | None = None
 
 
@@ -292,6 +292,22 @@ class Exposition:
         self._bodies: OrderedDict[str, _Body] = OrderedDict()  # at most MAX_FORMATS
 
     def get(self, encoder: Encoder, content_type: str, *, gzipped: bool = False) -> bytes:
+        """The whole answer as one bytes object, joined once per live part (web.metrics
+        sends `parts` instead, without the copy)."""
+        parts = self.parts(encoder, content_type, gzipped=gzipped)
+        if len(parts) == 1 and isinstance(parts[0], bytes):
+            return parts[0]
+        body = self._bodies[content_type]
+        if body.full is None:
+            body.full = b"".join(parts)
+        return body.full
+
+    def parts(
+        self, encoder: Encoder, content_type: str, *, gzipped: bool = False
+    ) -> tuple[bytes | memoryview, ...]:
+        """The answer as the parts to send one after the other: the identity body with live
+        metrics is the cached part (a view, not a copy: 16 MiB at 10,000 applications) and
+        its live tail."""
         generation, now = self._generation(), self._monotonic()
         body = self._bodies.get(content_type)
         if body is None or self._outdated(body, generation, now):
@@ -304,12 +320,12 @@ class Exposition:
         if self._live is not None:
             return self._with_live(body, encoder, gzipped, now)
         if not gzipped:
-            return body.identity
+            return (body.identity,)
         if body.gzipped is None:
             started = self._monotonic()
             body.gzipped = gzip.compress(body.identity, compresslevel=GZIP_LEVEL, mtime=0)
             body.cost += self._monotonic() - started
-        return body.gzipped
+        return (body.gzipped,)
 
     def _outdated(self, body: _Body, generation: int, now: float) -> bool:
         """Render again after a state change, but not sooner than COALESCE times what the
@@ -324,7 +340,9 @@ class Exposition:
             self.COALESCE * body.cost, self.MAX_COALESCE
         )
 
-    def _with_live(self, body: _Body, encoder: Encoder, gzipped: bool, now: float) -> bytes:
+    def _with_live(
+        self, body: _Body, encoder: Encoder, gzipped: bool, now: float
+    ) -> tuple[bytes | memoryview, ...]:
         assert self._live is not None
         trailer = _trailer(encoder)
         head = memoryview(body.identity)[: len(body.identity) - len(trailer)]  # no copy
@@ -333,9 +351,7 @@ class Exposition:
             body.tail = encoder(self._live).removesuffix(trailer) + trailer
             body.live_at, body.full, body.full_gzipped = now, None, None
         if not gzipped:
-            if body.full is None:
-                body.full = b"".join((head, body.tail))
-            return body.full
+            return head, body.tail
         if body.full_gzipped is None:
             if body.compressor is None:
                 started = self._monotonic()
@@ -348,7 +364,7 @@ class Exposition:
             body.full_gzipped = b"".join(
                 (body.gzip_head, finishing.compress(body.tail), finishing.flush())
             )
-        return body.full_gzipped
+        return (body.full_gzipped,)
 
 
 def accepts_gzip(accept_encoding: str) -> bool:
