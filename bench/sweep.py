@@ -8,9 +8,9 @@ Per N, on loopback, with a fresh simulator process (50 ms latency) of N instance
 exporter: the real process (`python -m exporter`), max_concurrent_syncs 64, user scans on,
     1 h intervals. Timed from listening (/-/healthy) to the last of every application's first
     license sync and user scan (their last-success timestamps on /metrics). Meanwhile /metrics
-    is scraped every SCRAPE_EVERY seconds (1 s: a busy Prometheus), gzip and identity in turn, as Prometheus would: the
-    latency percentiles are of those scrapes, while syncs run; the exporter's CPU includes
-    them. Open descriptors are sampled at every scrape and SETTLE seconds after the sync.
+    is scraped every SCRAPE_EVERY seconds (1 s: a busy Prometheus), gzip and identity in
+    turn: the latency percentiles are of those scrapes, while syncs run; the exporter's CPU
+    includes them. Open descriptors are sampled at every scrape and SETTLE seconds after the sync.
 floor: bench/floor.py in its own process, replaying exactly the requests the simulator logged
     from the exporter's run, in the same rounds, 64 applications at a time.
 """
@@ -18,6 +18,7 @@ floor: bench/floor.py in its own process, replaying exactly the requests the sim
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import http.client
 import json
@@ -76,10 +77,8 @@ def fds(pid: int) -> tuple[int, int]:
     """(open descriptors, of which sockets) of a live process."""
     links = []
     for fd in os.listdir(f"/proc/{pid}/fd"):
-        try:
+        with contextlib.suppress(FileNotFoundError):  # closed meanwhile
             links.append(os.readlink(f"/proc/{pid}/fd/{fd}"))
-        except FileNotFoundError:  # closed meanwhile
-            pass
     return len(links), sum(link.startswith("socket:") for link in links)
 
 
@@ -230,16 +229,20 @@ def main() -> int:
     ])  # fmt: skip
     print(text)
     if args.write:
-        path = BENCH / "RESULTS.md"
-        old = path.read_text()
-        block = f"{BEGIN}\n{text}{END}\n"
-        if BEGIN in old:
-            head, rest = old.split(BEGIN, 1)
-            old = head + block + rest.split(END, 1)[1].lstrip("\n")
-        else:
-            old = old.rstrip() + "\n\n## N sweep (issue #15)\n\n" + block
-        path.write_text(old)
+        write(BENCH / "RESULTS.md", text)
     return 0
+
+
+def write(path: Path, text: str) -> None:
+    """Replace the sweep's generated block of `path` (added at the end the first time)."""
+    old = path.read_text()
+    block = f"{BEGIN}\n{text}{END}\n"
+    if BEGIN in old:
+        head, rest = old.split(BEGIN, 1)
+        old = head + block + rest.split(END, 1)[1]
+    else:
+        old = old.rstrip() + "\n\n## N sweep (issue #15)\n\n" + block
+    path.write_text(old)
 
 
 if __name__ == "__main__":
