@@ -163,7 +163,7 @@ def test_formats_asked_for_are_bounded() -> None:
     for i in range(3 * MAX_FORMATS):
         r.renderer(encoder, f"application/openmetrics-text; version=1.0.{i}")
     assert len(r.renderer._layouts) == MAX_FORMATS
-    formats = {content_type for content_type, _ in r.renderer._chunks}
+    formats = set(r.renderer._blocks)
     assert len(formats) == MAX_FORMATS
     r.check(TEXT)  # and the text format still renders exactly
 
