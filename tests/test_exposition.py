@@ -3,6 +3,7 @@ exposition cache serves one body (and one gzip of it) per state change."""
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 from collections.abc import Callable
 from dataclasses import replace
@@ -301,3 +302,31 @@ def test_a_costly_render_is_not_repeated_at_every_change_but_soon_after() -> Non
     clock[0] += 0.02
     exposition.get(*TEXT)
     assert c.renders == 4 and Exposition.MAX_COALESCE < Exposition.MAX_AGE
+
+
+async def test_a_costly_render_is_done_in_the_background_while_the_last_body_is_served() -> None:
+    c = Counter()
+    clock = [0.0]
+
+    def costly(encoder: Encoder, content_type: str) -> bytes:
+        clock[0] += 2 * Exposition.BACKGROUND_COST  # what the render costs, on the clock
+        return c.render(encoder, content_type)
+
+    exposition = Exposition(costly, lambda: c.generation, lambda: clock[0])
+    (first,) = await exposition.served(*TEXT, gzipped=True)  # nothing yet: rendered now
+    assert c.renders == 1 and gzip.decompress(first).startswith(b"text/plain")
+    c.generation += 1
+    clock[0] += Exposition.MAX_COALESCE
+    assert await exposition.served(*TEXT, gzipped=True) == (first,)  # not waiting for it
+    await asyncio.gather(*exposition._refreshing.values())
+    assert c.renders == 2 and not exposition._refreshing
+    (fresh,) = await exposition.served(*TEXT, gzipped=True)
+    # Compressed in a worker thread, the same member gzip.compress writes.
+    assert gzip.decompress(fresh) == exposition.get(*TEXT) != gzip.decompress(first)
+    assert c.renders == 2
+
+    cheap = Exposition(c.render, lambda: c.generation, lambda: clock[0])
+    await cheap.served(*TEXT)
+    c.generation += 1
+    await cheap.served(*TEXT)  # a cheap render is done at once, as parts() does
+    assert c.renders == 4 and not cheap._refreshing

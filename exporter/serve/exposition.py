@@ -19,7 +19,9 @@ every client reads past the first member).
 
 from __future__ import annotations
 
+import asyncio
 import gzip
+import logging
 import math
 import time
 import zlib
@@ -35,6 +37,8 @@ from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 
 from exporter.serve.collector import LicenseCollector, Placed, new_families
+
+log = logging.getLogger(__name__)
 
 Encoder = Callable[[Collector], bytes]
 # Formatted sample lines, by the position of their family in the exposition.
@@ -304,6 +308,8 @@ class Exposition:
     LIVE_MAX_AGE = 1.0
     COALESCE = 10.0
     MAX_COALESCE = 2.0
+    # Renders costing more are done in the background by served() (about 1,000 applications).
+    BACKGROUND_COST = 0.02
 
     def __init__(
         self,
@@ -319,6 +325,7 @@ class Exposition:
         self._monotonic = monotonic
         self._live = live
         self._bodies: OrderedDict[str, _Body] = OrderedDict()  # at most MAX_FORMATS
+        self._refreshing: dict[str, asyncio.Future[None]] = {}
 
     def get(self, encoder: Encoder, content_type: str, *, gzipped: bool = False) -> bytes:
         """The whole answer as one bytes object, joined once per live part (web.metrics
@@ -346,13 +353,62 @@ class Exposition:
             while len(self._bodies) > MAX_FORMATS:
                 self._bodies.popitem(last=False)
         self._bodies.move_to_end(content_type)
+        return self._answer(body, encoder, gzipped, now)
+
+    async def served(
+        self, encoder: Encoder, content_type: str, *, gzipped: bool = False
+    ) -> tuple[bytes | memoryview, ...]:
+        """What /metrics sends: parts(), except that once a render costs more than
+        BACKGROUND_COST (thousands of applications), an outdated body is served while the
+        next one is rendered in a task and compressed in a worker thread (zlib releases the
+        GIL). A scrape then waits for neither; the data it gets is at most one render older.
+        """
+        body = self._bodies.get(content_type)
+        if body is None or body.cost < self.BACKGROUND_COST:
+            return self.parts(encoder, content_type, gzipped=gzipped)
+        generation, now = self._generation(), self._monotonic()
+        if self._outdated(body, generation, now) and content_type not in self._refreshing:
+            self._refreshing[content_type] = asyncio.ensure_future(
+                self._refresh(encoder, content_type, generation)
+            )
+        self._bodies.move_to_end(content_type)
+        return self._answer(body, encoder, gzipped, now)
+
+    async def _refresh(self, encoder: Encoder, content_type: str, generation: int) -> None:
+        try:
+            old = self._bodies.get(content_type)
+            started = self._monotonic()
+            body = _Body(generation, started, self._render(encoder, content_type))
+            body.cost = self._monotonic() - started  # the loop's part; the thread's is not
+            if old is not None and (old.gzipped is not None or old.compressor is not None):
+                loop = asyncio.get_running_loop()
+                if self._live is None:
+                    body.gzipped = await loop.run_in_executor(None, _gzip, body.identity)
+                else:
+                    head = memoryview(body.identity)[: len(body.identity) - len(_trailer(encoder))]
+                    compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 31)
+                    body.gzip_head = await loop.run_in_executor(None, compressor.compress, head)
+                    body.compressor = compressor
+            self._bodies[content_type] = body
+            while len(self._bodies) > MAX_FORMATS:
+                self._bodies.popitem(last=False)
+        except Exception:
+            # The next scrape renders again (and answers 500 if that fails, as parts() does).
+            log.exception("rendering /metrics failed content_type=%s", content_type)
+            self._bodies.pop(content_type, None)
+        finally:
+            self._refreshing.pop(content_type, None)
+
+    def _answer(
+        self, body: _Body, encoder: Encoder, gzipped: bool, now: float
+    ) -> tuple[bytes | memoryview, ...]:
         if self._live is not None:
             return self._with_live(body, encoder, gzipped, now)
         if not gzipped:
             return (body.identity,)
         if body.gzipped is None:
             started = self._monotonic()
-            body.gzipped = gzip.compress(body.identity, compresslevel=GZIP_LEVEL, mtime=0)
+            body.gzipped = _gzip(body.identity)
             body.cost += self._monotonic() - started
         return (body.gzipped,)
 
@@ -394,6 +450,10 @@ class Exposition:
                 (body.gzip_head, finishing.compress(body.tail), finishing.flush())
             )
         return (body.full_gzipped,)
+
+
+def _gzip(data: bytes) -> bytes:
+    return gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0)
 
 
 def accepts_gzip(accept_encoding: str) -> bool:

@@ -35,7 +35,7 @@ MAX_REQUEST_BODY = 64 * 1024
 async def metrics(request: web.Request) -> web.StreamResponse:
     encoder, content_type = negotiate(request.headers.get("Accept", ""))
     gzipped = accepts_gzip(request.headers.get("Accept-Encoding", ""))
-    parts = request.app[EXPOSITION].parts(encoder, content_type, gzipped=gzipped)
+    parts = await request.app[EXPOSITION].served(encoder, content_type, gzipped=gzipped)
     headers = {"Content-Type": content_type, "Vary": "Accept, Accept-Encoding"}
     if gzipped:
         headers["Content-Encoding"] = "gzip"
