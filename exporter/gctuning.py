@@ -21,7 +21,9 @@ THRESHOLDS: Final = (10_000, 10, 10)
 
 
 def tune() -> None:
-    """After start-up built its long-lived objects; cyclic garbage is still collected."""
-    gc.collect()
+    """After start-up built its long-lived objects; cyclic garbage is still collected later.
+
+    No gc.collect() first: at 10,000 applications it found nothing to free and took 0.1 s of
+    the start-up (start-up builds no cycles worth a collection)."""
     gc.freeze()
     gc.set_threshold(*THRESHOLDS)
