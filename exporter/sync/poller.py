@@ -53,8 +53,13 @@ class AppState:
 
 
 def new_state(target: Target, now: float) -> AppState:
-    users = None if target.users is None else Schedule[UsersSnapshot](target.users.interval, now)
-    return AppState(target, Schedule[Snapshot](target.interval, now), users)
+    # Schedule(...), not Schedule[T](...): calling the subscripted alias stores it on every
+    # instance (__orig_class__), 2.7 MiB at 10,000 applications.
+    sync: Schedule[Snapshot] = Schedule(target.interval, now)
+    users: Schedule[UsersSnapshot] | None = None
+    if target.users is not None:
+        users = Schedule(target.users.interval, now)
+    return AppState(target, sync, users)
 
 
 @dataclass(frozen=True)
@@ -88,8 +93,6 @@ class Poller:
         # Bumped whenever a job or reload changes state: /metrics caches per generation.
         self.generation = 0
         self._clients: dict[str, tuple[httpx.AsyncClient, LinkClient]] = {}
-        # Each application's jobs, built once per state (jobs() is asked at every wake-up).
-        self._jobs: dict[str, tuple[AppState, list[Job[Any]]]] = {}
         # What run() waits for: (next_due, sequence, name, job index), one live entry per job
         # (`_queued` holds its due time; others are stale and skipped when popped). A wake-up
         # costs O(log N) per job it starts, not a scan of every application (O(N) per finished
@@ -112,7 +115,6 @@ class Poller:
         for name, state in list(self.states.items()):
             if wanted.get(name) != state.target:
                 del self.states[name]
-                self._jobs.pop(name, None)
                 self._close_client(name)
             else:
                 for schedule in state.schedules():
@@ -149,13 +151,9 @@ class Poller:
         self._wake.set()
 
     def jobs(self, state: AppState) -> list[Job[Any]]:
-        """The jobs of one application, the license sync first (built once per state)."""
-        cached = self._jobs.get(state.name)
-        if cached is None or cached[0] is not state:
-            cached = self._jobs[state.name] = (state, self._build_jobs(state))
-        return cached[1]
-
-    def _build_jobs(self, state: AppState) -> list[Job[Any]]:
+        """The jobs of one application, the license sync first. Built per call: the loop asks
+        only for the jobs of an application it starts or requeues (O(1) per event); a cache
+        per application cost 7 MiB at 10,000."""
         target, entry = state.target, self._types[state.target.type]
         jobs: list[Job[Any]] = [
             Job("sync", state.sync, lambda client: entry.fetch(client, target.app), False)
