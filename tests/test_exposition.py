@@ -330,3 +330,15 @@ async def test_a_costly_render_is_done_in_the_background_while_the_last_body_is_
     c.generation += 1
     await cheap.served(*TEXT)  # a cheap render is done at once, as parts() does
     assert c.renders == 4 and not cheap._refreshing
+
+
+async def test_the_stepwise_render_gives_the_same_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """render_async lets the loop run between blocks; one application a block and a step
+    after each makes every step happen with the rig's few applications."""
+    monkeypatch.setattr(exposition, "BLOCK", 1)
+    monkeypatch.setattr(exposition, "YIELD_EVERY", 1)
+    r = rig()
+    for fmt in (TEXT, OPENMETRICS):
+        assert await r.renderer.render_async(*fmt) == r.check(fmt)
+    r.states["jira-a"].sync.last_duration = 9.5  # a change is picked up stepwise too
+    assert await r.renderer.render_async(*TEXT) == TEXT[0](r.registry)
