@@ -160,6 +160,16 @@ def _join(
     return _Block(names, fps, joined, tuple(offsets))
 
 
+def _step(steps: Generator[None, None, bytes]) -> bytes | None:
+    """One step of a render: None, or the body once it is done."""
+    try:
+        next(steps)
+    except StopIteration as done:
+        body: bytes = done.value
+        return body
+    return None
+
+
 class IncrementalRenderer:
     """Renders what `encoder(registry)` renders for a registry holding just `collector`."""
 
@@ -172,11 +182,9 @@ class IncrementalRenderer:
 
     def __call__(self, encoder: Encoder, content_type: str) -> bytes:
         steps = self._render(encoder, content_type)
-        while True:
-            try:
-                next(steps)
-            except StopIteration as done:
-                return done.value  # type: ignore[no-any-return]
+        while (body := _step(steps)) is None:
+            pass
+        return body
 
     async def render_async(self, encoder: Encoder, content_type: str) -> bytes:
         """The same body, letting the event loop run every YIELD_EVERY blocks: a render of
@@ -184,12 +192,9 @@ class IncrementalRenderer:
         arriving meanwhile would otherwise wait for. What changes meanwhile shows in the
         blocks not yet rendered, or in the next render."""
         steps = self._render(encoder, content_type)
-        while True:
-            try:
-                next(steps)
-            except StopIteration as done:
-                return done.value  # type: ignore[no-any-return]
+        while (body := _step(steps)) is None:
             await asyncio.sleep(0)
+        return body
 
     def _layout(self, encoder: Encoder, content_type: str) -> _Layout:
         layout = self._layouts.get(content_type)
