@@ -1,13 +1,14 @@
 """The sweep's floor, in a process of its own: the exporter's requests replayed bare.
 
-    python -m bench.floor REQUESTS.json CONCURRENCY
+    python -m bench.floor REQUESTS.json CONCURRENCY [httpx|aiohttp]
 
 REQUESTS.json (written by bench/sweep.py from the simulator's request log of the exporter's
 run) lists per application its URL, login and rounds of request targets (path and query);
 requests of one round went out together. The floor replays them: CONCURRENCY applications at
 a time, one long-lived httpx.AsyncClient per application (the exporter's pool limits, one
-shared SSLContext), no parsing. Prints one JSON line: wall and CPU of the replay, requests,
-unexpected statuses, peak RSS.
+shared SSLContext), no parsing; `aiohttp` makes them httpx-aiohttp's HttpxAiohttpClient
+(httpx's API over aiohttp's I/O; a what-if, installed by hand). Prints one JSON line: wall
+and CPU of the replay, requests, unexpected statuses, peak RSS.
 """
 
 from __future__ import annotations
@@ -27,8 +28,15 @@ from bench.procs import memory_kib
 LIMITS = httpx.Limits(max_connections=4, max_keepalive_connections=2)
 
 
-async def replay(apps: list[dict[str, Any]], concurrency: int) -> dict[str, float]:
+async def replay(
+    apps: list[dict[str, Any]], concurrency: int, transport: str = "httpx"
+) -> dict[str, float]:
     context = ssl.create_default_context()  # shared, built before the timed part
+    make: Any = httpx.AsyncClient
+    if transport == "aiohttp":  # a what-if: httpx's API over aiohttp's I/O (httpx-aiohttp)
+        import httpx_aiohttp  # type: ignore[import-not-found]  # not a dependency
+
+        make = httpx_aiohttp.HttpxAiohttpClient
     semaphore = asyncio.Semaphore(concurrency)
     clients: list[httpx.AsyncClient] = []
     failed = requests = 0
@@ -42,7 +50,7 @@ async def replay(apps: list[dict[str, Any]], concurrency: int) -> dict[str, floa
     async def one(app: dict[str, Any]) -> None:
         async with semaphore:
             auth = (app["username"], app["password"])
-            client = httpx.AsyncClient(auth=auth, verify=context, limits=LIMITS, timeout=30)
+            client = make(auth=auth, verify=context, limits=LIMITS, timeout=30)
             clients.append(client)
             for targets in app["rounds"]:
                 await asyncio.gather(*(get(client, app["url"] + t) for t in targets))
@@ -58,7 +66,8 @@ async def replay(apps: list[dict[str, Any]], concurrency: int) -> dict[str, floa
 
 def main() -> int:
     apps = json.loads(Path(sys.argv[1]).read_text())
-    print(json.dumps(asyncio.run(replay(apps, int(sys.argv[2])))))
+    transport = sys.argv[3] if len(sys.argv) > 3 else "httpx"
+    print(json.dumps(asyncio.run(replay(apps, int(sys.argv[2]), transport))))
     return 0
 
 
