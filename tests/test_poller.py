@@ -350,3 +350,18 @@ async def test_a_reload_requeues_jobs_and_drops_removed_applications() -> None:
         loop.cancel()
         await asyncio.gather(loop, return_exceptions=True)
         await p.close()
+
+
+async def test_a_job_of_a_replaced_application_leaves_the_new_client_open() -> None:
+    """A reload replaced the application while its old job ran: the old job's end must not
+    close the client the new one's job is using (same name, new target)."""
+    clock = FakeClock()
+    source = FakeSource(clock, a=[snap(1)])
+    p = poller(clock, source, app_dict("a", sync_interval="1m"))
+    old = p.states["a"]
+    p.apply(make_targets(app_dict("a", sync_interval="2m")))  # a new target, a new state
+    new_client = p._client(p.states["a"].target)
+    p.states["a"].sync.in_flight = True  # the new state's job is running
+    await p.run_job(old, p.jobs(old)[0])  # the old job ends now
+    assert p._clients["a"][1] is new_client
+    await p.close()

@@ -220,7 +220,8 @@ class Poller:
                 # Recording itself failed (a bug): never leave a job due now, or the loop spins.
                 schedule.next_due = self.clock.monotonic() + schedule.interval
             schedule.in_flight = False
-            if not any(other.in_flight for other in state.schedules()):
+            current = self.states.get(state.name) is state  # not replaced by a reload meanwhile
+            if current and not any(other.in_flight for other in state.schedules()):
                 # Nothing of this link runs until its next interval (minutes): close its client,
                 # so idle keep-alive sockets and the client's memory are bounded by the jobs in
                 # flight, not by N (httpcore only expires idle connections on the next request).
