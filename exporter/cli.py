@@ -13,7 +13,7 @@ from pathlib import Path
 
 from prometheus_client import CollectorRegistry
 
-from exporter import __version__
+from exporter import __version__, gctuning
 from exporter.config.load import ConfigError, load_config
 from exporter.config.targets import resolve
 from exporter.config.webconfig import load_web_config, server_ssl_context
@@ -130,6 +130,7 @@ async def run(args: argparse.Namespace) -> int:
     )
     registry = CollectorRegistry(auto_describe=False)
     registry.register(collector)  # alone: IncrementalRenderer renders exactly this registry
+    gctuning.tune()  # what start-up built lives as long as the process: out of every collection
     host, port = args.listen
     descriptors = raise_descriptor_limit()
     runner = await serve(

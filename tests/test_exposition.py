@@ -3,6 +3,7 @@ exposition cache serves one body (and one gzip of it) per state change."""
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 from collections.abc import Callable
 from dataclasses import replace
@@ -201,7 +202,7 @@ def test_formats_asked_for_are_bounded() -> None:
     for i in range(3 * MAX_FORMATS):
         r.renderer(encoder, f"application/openmetrics-text; version=1.0.{i}")
     assert len(r.renderer._layouts) == MAX_FORMATS
-    formats = {content_type for content_type, _ in r.renderer._chunks}
+    formats = set(r.renderer._blocks)
     assert len(formats) == MAX_FORMATS
     r.check(TEXT)  # and the text format still renders exactly
 
@@ -306,3 +307,97 @@ def test_exposition_renders_once_per_generation_and_format_and_gzips_once() -> N
 )
 def test_accepts_gzip(header: str, expected: bool) -> None:
     assert accepts_gzip(header) is expected
+
+
+def test_a_costly_render_is_not_repeated_at_every_change_but_soon_after() -> None:
+    """At 10,000 applications syncs end every few ms: a render costing 50 ms is done again
+    only after COALESCE times its cost (capped at MAX_COALESCE), the last body served meanwhile."""
+    c = Counter()
+    clock = [0.0]
+
+    def slow_render(encoder: Encoder, content_type: str) -> bytes:
+        clock[0] += 0.05  # what the render costs, on the injected clock
+        return c.render(encoder, content_type)
+
+    exposition = Exposition(slow_render, lambda: c.generation, lambda: clock[0])
+    first = exposition.get(*TEXT)
+    c.generation += 1
+    clock[0] += 0.1
+    assert exposition.get(*TEXT) is first and c.renders == 1  # 0.1 s < 10 x 0.05 s
+    clock[0] += Exposition.COALESCE * 0.05
+    assert exposition.get(*TEXT) != first and c.renders == 2
+
+    def very_slow_render(encoder: Encoder, content_type: str) -> bytes:
+        clock[0] += 1.0  # 10 x 1 s would be 10 s: capped at MAX_COALESCE (< MAX_AGE)
+        return c.render(encoder, content_type)
+
+    exposition = Exposition(very_slow_render, lambda: c.generation, lambda: clock[0])
+    exposition.get(*TEXT)
+    c.generation += 1
+    clock[0] += Exposition.MAX_COALESCE - 1.0 - 0.01  # the age counts from the render's start
+    exposition.get(*TEXT)
+    assert c.renders == 3
+    clock[0] += 0.02
+    exposition.get(*TEXT)
+    assert c.renders == 4 and Exposition.MAX_COALESCE < Exposition.MAX_AGE
+
+
+def test_a_reload_is_shown_at_once_even_when_renders_are_coalesced() -> None:
+    """A configuration change or a refused reload (the poller's epoch) renders again at the
+    next scrape: an operator checks config_last_reload_successful right after a reload."""
+    c = Counter()
+    clock, epoch = [0.0], [0]
+
+    def slow_render(encoder: Encoder, content_type: str) -> bytes:
+        clock[0] += 0.05
+        return c.render(encoder, content_type)
+
+    exposition = Exposition(
+        slow_render, lambda: c.generation, lambda: clock[0], epoch=lambda: epoch[0]
+    )
+    first = exposition.get(*TEXT)
+    c.generation += 1
+    assert exposition.get(*TEXT) is first  # a sync ended: coalesced
+    c.generation += 1
+    epoch[0] += 1  # a reload, refused or applied
+    assert exposition.get(*TEXT) != first and c.renders == 2
+
+
+async def test_a_costly_render_is_done_in_the_background_while_the_last_body_is_served() -> None:
+    c = Counter()
+    clock = [0.0]
+
+    def costly(encoder: Encoder, content_type: str) -> bytes:
+        clock[0] += 2 * Exposition.BACKGROUND_COST  # what the render costs, on the clock
+        return c.render(encoder, content_type)
+
+    exposition = Exposition(costly, lambda: c.generation, lambda: clock[0])
+    (first,) = await exposition.served(*TEXT, gzipped=True)  # nothing yet: rendered now
+    assert c.renders == 1 and gzip.decompress(first).startswith(b"text/plain")
+    c.generation += 1
+    clock[0] += Exposition.MAX_COALESCE
+    assert await exposition.served(*TEXT, gzipped=True) == (first,)  # not waiting for it
+    await asyncio.gather(*exposition._refreshing.values())
+    assert c.renders == 2 and not exposition._refreshing
+    (fresh,) = await exposition.served(*TEXT, gzipped=True)
+    # Compressed in a worker thread, the same member gzip.compress writes.
+    assert gzip.decompress(fresh) == exposition.get(*TEXT) != gzip.decompress(first)
+    assert c.renders == 2
+
+    cheap = Exposition(c.render, lambda: c.generation, lambda: clock[0])
+    await cheap.served(*TEXT)
+    c.generation += 1
+    await cheap.served(*TEXT)  # a cheap render is done at once, as parts() does
+    assert c.renders == 4 and not cheap._refreshing
+
+
+async def test_the_stepwise_render_gives_the_same_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """render_async lets the loop run between blocks; one application a block and a step
+    after each makes every step happen with the rig's few applications."""
+    monkeypatch.setattr(exposition, "BLOCK", 1)
+    monkeypatch.setattr(exposition, "YIELD_EVERY", 1)
+    r = rig()
+    for fmt in (TEXT, OPENMETRICS):
+        assert await r.renderer.render_async(*fmt) == r.check(fmt)
+    r.states["jira-a"].sync.last_duration = 9.5  # a change is picked up stepwise too
+    assert await r.renderer.render_async(*TEXT) == TEXT[0](r.registry)

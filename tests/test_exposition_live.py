@@ -7,13 +7,21 @@ from __future__ import annotations
 import gzip
 import zlib
 from pathlib import Path
+from typing import Any
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client import CollectorRegistry, PlatformCollector, ProcessCollector
 
-from exporter.serve.exposition import Encoder, Exposition, IncrementalRenderer, live_registry
-from exporter.serve.web import make_app
+from exporter.serve.exposition import (
+    Encoder,
+    Exposition,
+    IncrementalRenderer,
+    live_registry,
+    negotiate,
+)
+from exporter.serve.web import EXPOSITION, make_app
 from exporter.sync.poller import Poller
 from exporter.sync.runtime import Runtime
 from tests.exposition_rig import FORMATS, OPENMETRICS, TEXT, Rig, rig
@@ -137,7 +145,8 @@ def test_the_real_collectors_give_what_sres_alert_on() -> None:
         assert body.count("# TYPE process_open_fds gauge") == 1
 
 
-async def test_metrics_endpoint_serves_them_gzipped(tmp_path: Path) -> None:
+async def served(tmp_path: Path) -> tuple[Poller, web.Application, TestClient[Any, Any]]:
+    """The exporter's app with the incremental renderer and live metrics, started."""
     poller = Poller(make_targets(app_dict("good")))
     runtime = Runtime(poller, tmp_path / "config.yaml")
     registry = CollectorRegistry(auto_describe=False)
@@ -146,8 +155,13 @@ async def test_metrics_endpoint_serves_them_gzipped(tmp_path: Path) -> None:
     app = make_app(
         runtime, registry, renderer=IncrementalRenderer(r.collector), live=live_registry()
     )
-    client = TestClient(TestServer(app))
+    client: TestClient[Any, Any] = TestClient(TestServer(app))
     await client.start_server()
+    return poller, app, client
+
+
+async def test_metrics_endpoint_serves_them_gzipped(tmp_path: Path) -> None:
+    poller, _, client = await served(tmp_path)
     try:
         for accept in ("", "application/openmetrics-text; version=1.0.0"):
             response = await client.get(
@@ -161,6 +175,27 @@ async def test_metrics_endpoint_serves_them_gzipped(tmp_path: Path) -> None:
             assert "\natlassian_license_seats_used{" in text
             if accept:
                 assert text.endswith("\n# EOF\n") and text.count("# EOF") == 1
+    finally:
+        await client.close()
+        await poller.close()
+
+
+async def test_metrics_endpoint_sends_the_identity_body_in_parts_whole(tmp_path: Path) -> None:
+    """Without gzip the cached part and the live tail go out one after the other (no joined
+    copy): the answer is still one body of the announced length, equal to get()'s."""
+    poller, app, client = await served(tmp_path)
+    try:
+        for accept in ("", "application/openmetrics-text; version=1.0.0"):
+            headers = {"Accept": accept, "Accept-Encoding": "identity"}
+            response = await client.get("/metrics", headers=headers)
+            body = await response.read()
+            assert "Content-Encoding" not in response.headers
+            assert int(response.headers["Content-Length"]) == len(body)
+            parts = app[EXPOSITION].parts(*negotiate(accept))
+            assert len(parts) == 2 and body == b"".join(parts)
+            assert b"\nprocess_resident_memory_bytes " in body
+            assert b"\natlassian_license_seats_used{" in body
+            assert body.count(b"# EOF") == (1 if accept else 0)
     finally:
         await client.close()
         await poller.close()

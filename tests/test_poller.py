@@ -271,3 +271,74 @@ async def test_a_reload_lets_an_application_parked_by_retry_after_sync_again() -
     await p.run_due()
     assert len(source.calls["a"]) == 2 and p.states["a"].sync.up is True
     await p.close()
+
+
+async def settle(condition: Any, rounds: int = 200) -> None:
+    """Let the loop and its job tasks run until `condition()` holds (no wall-clock waits)."""
+    for _ in range(rounds):
+        if condition():
+            return
+        await asyncio.sleep(0)
+    raise AssertionError("the loop did not get there")
+
+
+async def test_the_loop_starts_each_job_when_due_from_its_queue_not_a_scan() -> None:
+    clock = FakeClock()
+    source = FakeSource(clock, a=[snap(1)], b=[snap(2)], c=[snap(3)])
+    p = poller(
+        clock,
+        source,
+        app_dict("a", sync_interval="1m"),
+        app_dict("b", sync_interval="2m"),
+        app_dict("c", sync_interval="3m"),
+    )
+    start = clock.now
+    loop = asyncio.create_task(p.run())
+    try:
+        await settle(lambda: all(len(source.calls[n]) == 1 for n in "abc"))
+        for minute in range(1, 7):
+            clock.now = start + 60 * minute
+            p.touch()  # stands in for the timer: the loop looks at its queue again
+            want = {n: 1 + minute // k for n, k in zip("abc", (1, 2, 3), strict=True)}
+            await settle(lambda want=want: {n: len(source.calls[n]) for n in "abc"} == want)
+        # One live queue entry per job, however often the loop woke up.
+        assert sorted(p._queued) == [("a", 0), ("b", 0), ("c", 0)]
+        assert len(p._heap) <= 2 * len(p._queued) + 6
+    finally:
+        loop.cancel()
+        await asyncio.gather(loop, return_exceptions=True)
+        await p.close()
+
+
+async def test_a_reload_requeues_jobs_and_drops_removed_applications() -> None:
+    clock = FakeClock()
+    source = FakeSource(clock, a=[snap(1)], b=[snap(2)])
+    p = poller(clock, source, app_dict("a", sync_interval="1m"), app_dict("b"))
+    loop = asyncio.create_task(p.run())
+    try:
+        await settle(lambda: len(source.calls["a"]) == len(source.calls["b"]) == 1)
+        p.apply(make_targets(app_dict("a", sync_interval="1m")))
+        clock.now += 300
+        p.touch()
+        await settle(lambda: len(source.calls["a"]) == 2)
+        assert len(source.calls["b"]) == 1 and "b" not in p.states
+        assert [key for key in p._queued if key[0] == "b"] == []
+    finally:
+        loop.cancel()
+        await asyncio.gather(loop, return_exceptions=True)
+        await p.close()
+
+
+async def test_a_job_of_a_replaced_application_leaves_the_new_client_open() -> None:
+    """A reload replaced the application while its old job ran: the old job's end must not
+    close the client the new one's job is using (same name, new target)."""
+    clock = FakeClock()
+    source = FakeSource(clock, a=[snap(1)])
+    p = poller(clock, source, app_dict("a", sync_interval="1m"))
+    old = p.states["a"]
+    p.apply(make_targets(app_dict("a", sync_interval="2m")))  # a new target, a new state
+    new_client = p._client(p.states["a"])
+    p.states["a"].sync.in_flight = True  # the new state's job is running
+    await p.run_job(old, p.jobs(old)[0])  # the old job ends now
+    assert p._clients["a"][1] is new_client
+    await p.close()

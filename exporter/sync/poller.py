@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
 import logging
 import random
 from collections import Counter
@@ -57,9 +58,16 @@ class AppState:
 
 
 def new_state(target: Target, now: float) -> AppState:
-    users = None if target.users is None else Schedule[UsersSnapshot](target.users.interval, now)
-    apps = None if target.apps is None else Schedule[AppsSnapshot](target.apps.interval, now)
-    return AppState(target, Schedule[Snapshot](target.interval, now), users, apps=apps)
+    # Schedule(...), not Schedule[T](...): calling the subscripted alias stores it on every
+    # instance (__orig_class__), 2.7 MiB at 10,000 applications.
+    sync: Schedule[Snapshot] = Schedule(target.interval, now)
+    users: Schedule[UsersSnapshot] | None = None
+    if target.users is not None:
+        users = Schedule(target.users.interval, now)
+    apps: Schedule[AppsSnapshot] | None = None
+    if target.apps is not None:
+        apps = Schedule(target.apps.interval, now)
+    return AppState(target, sync, users, apps=apps)
 
 
 @dataclass(frozen=True)
@@ -93,7 +101,15 @@ class Poller:
         self.states: dict[str, AppState] = {}
         # Bumped whenever a job or reload changes state: /metrics caches per generation.
         self.generation = 0
+        self.epoch = 0  # bumped by configuration changes and reloads alone
         self._clients: dict[str, tuple[httpx.AsyncClient, LinkClient]] = {}
+        # What run() waits for: (next_due, sequence, name, job index), one live entry per job
+        # (`_queued` holds its due time; others are stale and skipped when popped). A wake-up
+        # costs O(log N) per job it starts, not a scan of every application (O(N) per finished
+        # job, O(N^2) per round at 10,000 applications).
+        self._heap: list[tuple[float, int, str, int]] = []
+        self._queued: dict[tuple[str, int], float] = {}
+        self._sequence = 0
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
         self.targets = targets
@@ -123,7 +139,8 @@ class Poller:
             self._semaphore = asyncio.Semaphore(targets.max_concurrent_syncs)
             self._scan_semaphore = asyncio.Semaphore(targets.max_concurrent_syncs)
         self.targets = targets
-        self.touch()
+        self._requeue_all()
+        self.touch(config=True)
 
     def _client(self, state: AppState) -> LinkClient:
         target, name = state.target, state.name
@@ -140,13 +157,18 @@ class Poller:
         if pair is not None:
             self._spawn(pair[0].aclose(), f"close-{name}")
 
-    def touch(self) -> None:
-        """Something /metrics shows has changed: a job ended, or the config."""
+    def touch(self, *, config: bool = False) -> None:
+        """Something /metrics shows has changed: a job ended, or (`config`) the configuration
+        or its reload status, which /metrics shows at once rather than coalesced."""
         self.generation += 1
+        if config:
+            self.epoch += 1
         self._wake.set()
 
     def jobs(self, state: AppState) -> list[Job[Any]]:
-        """The jobs of one application, the license sync first."""
+        """The jobs of one application, the license sync first. Built per call: the loop asks
+        only for the jobs of an application it starts or requeues (O(1) per event); a cache
+        per application cost 7 MiB at 10,000."""
         target, entry = state.target, self._types[state.target.type]
         jobs: list[Job[Any]] = [
             Job("sync", state.sync, lambda client: entry.fetch(client, target.app), False)
@@ -218,6 +240,14 @@ class Poller:
                 # Recording itself failed (a bug): never leave a job due now, or the loop spins.
                 schedule.next_due = self.clock.monotonic() + schedule.interval
             schedule.in_flight = False
+            current = self.states.get(state.name) is state  # not replaced by a reload meanwhile
+            if current and not any(other.in_flight for other in state.schedules()):
+                # Nothing of this link runs until its next interval (minutes): close its client,
+                # so idle keep-alive sockets and the client's memory are bounded by the jobs in
+                # flight, not by N (httpcore only expires idle connections on the next request).
+                # The next job builds a new one; the SSLContext is shared, so that is cheap.
+                self._close_client(state.name)
+            self._requeue(state)  # a failure's Retry-After may have moved the others too
             self.touch()
 
     def _jitter(self, interval: float) -> float:
@@ -236,29 +266,73 @@ class Poller:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    def _queue(self, name: str, index: int, due: float) -> None:
+        key = (name, index)
+        if self._queued.get(key) != due:
+            self._queued[key] = due
+            self._sequence += 1
+            heapq.heappush(self._heap, (due, self._sequence, name, index))
+
+    def _requeue(self, state: AppState) -> None:
+        """Queue the jobs of `state` at their due times (after a run, a reload)."""
+        for index, job in enumerate(self.jobs(state)):
+            if not job.schedule.in_flight and (not job.secondary or state.sync.up is True):
+                self._queue(state.name, index, job.schedule.next_due)
+
+    def _requeue_all(self) -> None:
+        self._heap.clear()
+        self._queued.clear()
+        for state in self.states.values():
+            self._requeue(state)
+
+    def _pop_due(self, now: float) -> list[tuple[AppState, Job[Any]]]:
+        """The queued jobs due at `now`, license syncs first; stale entries are dropped."""
+        due: list[tuple[AppState, Job[Any]]] = []
+        heap = self._heap
+        while heap and heap[0][0] <= now:
+            when, _, name, index = heapq.heappop(heap)
+            key = (name, index)
+            if self._queued.get(key) != when:
+                continue  # superseded by a later entry
+            del self._queued[key]
+            state = self.states.get(name)
+            if state is None:
+                continue
+            job = self.jobs(state)[index]
+            if job.schedule.next_due > now:
+                self._queue(name, index, job.schedule.next_due)  # held back meanwhile
+            elif self._ready(state, job, now):
+                due.append((state, job))
+            # else: in flight, or a secondary job whose sync is down: queued again when the
+            # running job ends (run_job requeues every job of its application).
+        due.sort(key=lambda pair: pair[1].secondary)  # stable: license syncs first
+        return due
+
     def _next_wake(self, now: float) -> float:
-        waiting = [
-            job.schedule.next_due
-            for state in self.states.values()
-            for job in self.jobs(state)
-            if not job.schedule.in_flight and (not job.secondary or state.sync.up is True)
-        ]
-        return min(max(0.0, min(waiting, default=now + MAX_SLEEP) - now), MAX_SLEEP)
+        while self._heap and self._queued.get(self._heap[0][2:]) != self._heap[0][0]:
+            heapq.heappop(self._heap)  # stale
+        first = self._heap[0][0] if self._heap else now + MAX_SLEEP
+        return min(max(0.0, first - now), MAX_SLEEP)
 
     async def run(self) -> None:
         """Start due jobs as tasks, forever; an application never waits for another one."""
+        self._requeue_all()
         while True:
             self._wake.clear()
             now = self.clock.monotonic()
-            for secondary in (False, True):
-                for name, job in self.due(now, secondary=secondary):
-                    job.schedule.in_flight = True
-                    self._spawn(self.run_job(self.states[name], job), f"{job.what}-{name}")
+            for state, job in self._pop_due(now):
+                job.schedule.in_flight = True
+                self._spawn(self.run_job(state, job), f"{job.what}-{state.name}")
+            wake = self._next_wake(now)
             # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
             # arrives as the event fires, and the exporter then ignores SIGTERM.
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self._next_wake(now)):
+                async with asyncio.timeout(wake):
                     await self._wake.wait()
+            if wake == MAX_SLEEP and not self._wake.is_set():
+                # A quiet minute: rebuild the queue from every schedule (O(N) once a minute), a
+                # safety net for a schedule changed where nothing queued it again.
+                self._requeue_all()
 
     def ready(self) -> bool:
         """Every application has finished its first sync, successfully or not."""

@@ -60,7 +60,7 @@ class Runtime:
             )
             self.reload_status = ReloadStatus(False, self.reload_status.last_success)
             self.last_reload_error = str(error)
-            self.poller.touch()  # the reload status on /metrics changed
+            self.poller.touch(config=True)  # the reload status on /metrics changed
             log.error("config reload failed, keeping the running config: %s", error)
             raise error from None
         self.poller.apply(select(resolve(config), self.shard))
