@@ -37,7 +37,7 @@ from bench.report import ProfileSummary, Results, render, write_results  # noqa:
 from bench.syncround import SyncBench  # noqa: E402
 from bench.workload import App, apps  # noqa: E402
 from exporter.serve.collector import LicenseCollector, ReloadStatus  # noqa: E402
-from exporter.serve.exposition import IncrementalRenderer  # noqa: E402
+from exporter.serve.render import IncrementalRenderer  # noqa: E402
 from exporter.sync.poller import AppState  # noqa: E402
 
 # The simulator keeps up at this concurrency if it needs less than this share of its core.

@@ -19,13 +19,9 @@ from exporter.config.targets import resolve
 from exporter.config.webconfig import load_web_config, server_ssl_context
 from exporter.logs import LEVELS, setup_logging
 from exporter.serve.collector import LicenseCollector
-from exporter.serve.exposition import (
-    IncrementalRenderer,
-    LayoutError,
-    check_layout,
-    live_registry,
-)
+from exporter.serve.exposition import live_registry
 from exporter.serve.guard import connection_limit, raise_descriptor_limit
+from exporter.serve.render import IncrementalRenderer, LayoutError, check_layout
 from exporter.serve.web import make_app, serve
 from exporter.sources.tls import check_tls
 from exporter.sync.poller import Poller

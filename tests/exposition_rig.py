@@ -10,7 +10,7 @@ from prometheus_client.exposition import choose_encoder
 from prometheus_client.openmetrics.exposition import CONTENT_TYPE_LATEST as OM_TYPE
 
 from exporter.serve.collector import LicenseCollector, ReloadStatus
-from exporter.serve.exposition import Encoder, IncrementalRenderer
+from exporter.serve.render import Encoder, IncrementalRenderer
 from exporter.sources.model import (
     AppLicense,
     AppsSnapshot,

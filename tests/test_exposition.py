@@ -13,16 +13,10 @@ from prometheus_client.core import Metric
 
 from exporter import cli
 from exporter.config.targets import CostTarget
-from exporter.serve import exposition
+from exporter.serve import exposition, render
 from exporter.serve.collector import Placed, ReloadStatus
-from exporter.serve.exposition import (
-    MAX_FORMATS,
-    Encoder,
-    Exposition,
-    LayoutError,
-    accepts_gzip,
-    check_layout,
-)
+from exporter.serve.exposition import Exposition, accepts_gzip
+from exporter.serve.render import MAX_FORMATS, Encoder, LayoutError, check_layout
 from exporter.sources.model import (
     AppsSnapshot,
     CrowdData,
@@ -225,7 +219,7 @@ def test_output_it_cannot_split_is_a_loud_error_not_a_silent_slow_path(
     def unsplittable(self: object, encoder: Encoder, placed: object) -> object:
         raise LayoutError("exposition out of order at '# HELP x'")
 
-    monkeypatch.setattr("exporter.serve.exposition._Layout.render", unsplittable)
+    monkeypatch.setattr("exporter.serve.render._Layout.render", unsplittable)
     with pytest.raises(LayoutError, match="out of order"):
         check_layout()
     with pytest.raises(ValueError, match="out of order"):
@@ -237,12 +231,12 @@ def test_output_it_cannot_split_is_a_loud_error_not_a_silent_slow_path(
 def test_output_that_differs_from_a_full_render_stops_the_start(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    original = exposition._Layout.render
+    original = render._Layout.render
 
-    def dropping(self: exposition._Layout, encoder: Encoder, placed: list[Placed]) -> object:
+    def dropping(self: render._Layout, encoder: Encoder, placed: list[Placed]) -> object:
         return original(self, encoder, placed[1:])
 
-    monkeypatch.setattr("exporter.serve.exposition._Layout.render", dropping)
+    monkeypatch.setattr("exporter.serve.render._Layout.render", dropping)
     with pytest.raises(LayoutError, match="differs from the full one"):
         check_layout()
 
@@ -394,8 +388,8 @@ async def test_a_costly_render_is_done_in_the_background_while_the_last_body_is_
 async def test_the_stepwise_render_gives_the_same_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
     """render_async lets the loop run between blocks; one application a block and a step
     after each makes every step happen with the rig's few applications."""
-    monkeypatch.setattr(exposition, "BLOCK", 1)
-    monkeypatch.setattr(exposition, "YIELD_EVERY", 1)
+    monkeypatch.setattr(render, "BLOCK", 1)
+    monkeypatch.setattr(render, "YIELD_EVERY", 1)
     r = rig()
     for fmt in (TEXT, OPENMETRICS):
         assert await r.renderer.render_async(*fmt) == r.check(fmt)

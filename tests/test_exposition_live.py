@@ -14,13 +14,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client import CollectorRegistry, PlatformCollector, ProcessCollector
 
-from exporter.serve.exposition import (
-    Encoder,
-    Exposition,
-    IncrementalRenderer,
-    live_registry,
-    negotiate,
-)
+from exporter.serve.exposition import Exposition, live_registry, negotiate
+from exporter.serve.render import Encoder, IncrementalRenderer
 from exporter.serve.web import EXPOSITION, make_app
 from exporter.sync.poller import Poller
 from exporter.sync.runtime import Runtime

@@ -12,7 +12,7 @@ from prometheus_client.exposition import choose_encoder
 from exporter.config.load import Application
 from exporter.config.targets import resolve
 from exporter.serve.collector import LicenseCollector
-from exporter.serve.exposition import IncrementalRenderer
+from exporter.serve.render import IncrementalRenderer
 from exporter.serve.web import REGISTRY, make_app
 from exporter.sources.http import LinkClient
 from exporter.sources.model import ProductLicense, Snapshot, SourceError

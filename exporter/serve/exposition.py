@@ -1,12 +1,8 @@
 """The /metrics body: rendered once per state change, formatted per application only when it
 changed, compressed once per body; the exporter's own process metrics appended per scrape.
 
-prometheus_client formats every sample on every render (about 0.1 ms a sample, 65 % of a
-render). Between two scrapes usually one application in a hundred has finished a sync, so the
-renderer keeps each application's formatted lines and formats again only those whose
-fingerprint (what the collector reads from them) changed. The lines still come from
-prometheus_client's own encoders, so the output is byte for byte what `encoder(registry)`
-gives; the tests hold it to that.
+The lines come from serve/render.py (IncrementalRenderer); this module keeps the rendered
+bodies per format, decides when to render again, compresses, and adds the live part.
 
 The process, platform and GC collectors (`live_registry`) change at every scrape, so they stay
 out of that cache: their few lines are rendered for each scrape (at most once a second, see
@@ -25,306 +21,21 @@ import logging
 import math
 import time
 import zlib
-from array import array
 from collections import OrderedDict
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Final
 
 from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector, ProcessCollector
-from prometheus_client.core import Metric
 from prometheus_client.exposition import choose_encoder
-from prometheus_client.registry import Collector
 
-from exporter.serve.collector import LicenseCollector, Placed, new_families
-from exporter.sync.poller import AppState
+from exporter.serve.render import MAX_FORMATS, Encoder, Renderer, trailer_of
 
 log = logging.getLogger(__name__)
 
-Encoder = Callable[[Collector], bytes]
-# Formatted sample lines, by the position of their family in the exposition.
-Chunk = tuple[tuple[int, bytes], ...]
-# Renders the whole body in one format: (encoder, content type) -> body.
-Renderer = Callable[[Encoder, str], bytes]
 # Level 6 (gzip's default) takes twice as long as level 1 for a body 15-20 % smaller (7 ms vs
 # 16 ms for 1000 applications); it is paid once per state change, and with 1000 applications
 # several changes a second are common.
 GZIP_LEVEL = 1
-# Formats kept rendered. prometheus_client copies the version asked for in Accept into the
-# content type (e.g. `version=9.9.9`), so a client could otherwise make every request a new
-# format, each cached for good. Prometheus and curl use two.
-MAX_FORMATS = 4
-
-log = logging.getLogger(__name__)
-
-
-class LayoutError(ValueError):
-    """prometheus_client's output is not laid out as the incremental renderer assumes: the
-    exporter refuses to start (check_layout), and a render never falls back to a slower path."""
-
-
-class _Families(Collector):
-    def __init__(self, families: Iterable[Metric]) -> None:
-        self._families = list(families)
-
-    def collect(self) -> Iterator[Metric]:
-        return iter(self._families)
-
-
-def _trailer(encoder: Encoder) -> bytes:
-    return encoder(_Families(()))  # "" in text 0.0.4, "# EOF\n" in OpenMetrics
-
-
-@dataclass(frozen=True)
-class _Layout:
-    """One format's fixed text: a header per family (HELP, TYPE), and what ends the body.
-
-    Kept as bytes, as the encoders give them: the body is joined from bytes without a str
-    copy of it (1.2 MB at 1000 applications), which is most of a render's memory peak.
-    """
-
-    headers: tuple[bytes, ...]
-    trailer: bytes
-
-    @classmethod
-    def of(cls, encoder: Encoder) -> _Layout:
-        trailer = _trailer(encoder)
-        headers = tuple(
-            encoder(_Families((family,))).removesuffix(trailer)
-            for family in new_families().values()
-        )
-        return cls(headers, trailer)
-
-    def render(self, encoder: Encoder, placed: list[Placed]) -> Chunk:
-        """The sample lines of each family in `placed`, by position, formatted by `encoder`.
-
-        Headers start with '#' and no sample line does, so each header is found exactly.
-        """
-        text = encoder(_Families(family for _, family in placed))
-        positions = [position for position, _ in placed]
-        headers = [self.headers[position] for position in positions]
-        parts = []
-        start = 0
-        for position, header, following in zip(
-            positions, headers, (*headers[1:], None), strict=True
-        ):
-            if not text.startswith(header, start):
-                raise LayoutError(f"exposition out of order at {header!r}")
-            start += len(header)
-            end = (
-                len(text) - len(self.trailer) if following is None else text.index(following, start)
-            )
-            parts.append((position, text[start:end]))
-            start = end
-        return tuple(parts)
-
-
-# Applications per block: the body is kept as each block's lines per family, joined once per
-# block change, so a render joins (families x N / BLOCK) parts instead of (families x N) and
-# one changed application costs re-joining its block (measured at 10,000 applications: the
-# per-application join was 60 of a render's 70 ms).
-BLOCK = 128
-# render_async lets the loop run after this many blocks (about 5 ms of work each time).
-YIELD_EVERY = 8
-
-
-@dataclass(frozen=True)
-class _Block:
-    """Up to BLOCK applications, in name order: their fingerprints, and their sample lines
-    joined per family position, with where each application's lines start and end. The
-    joined lines are the only copy kept: an application's own lines are sliced out of them
-    when its block is joined again (a separate copy per application cost 15 MiB and 200,000
-    small objects at 10,000 applications)."""
-
-    names: tuple[str, ...]
-    fingerprints: tuple[tuple[object, ...], ...]
-    lines: tuple[bytes, ...]
-    offsets: tuple[array[int], ...]  # per family: len(names) + 1 positions
-
-    def chunk(self, index: int) -> Chunk:
-        """The lines of application `index`, as its render gave them."""
-        parts = []
-        for position, (joined, offsets) in enumerate(zip(self.lines, self.offsets, strict=True)):
-            start, end = offsets[index], offsets[index + 1]
-            if end > start:
-                parts.append((position, joined[start:end]))
-        return tuple(parts)
-
-
-def _join(
-    names: tuple[str, ...], fps: tuple[tuple[object, ...], ...], chunks: list[Chunk], families: int
-) -> _Block:
-    columns: list[list[bytes]] = [[] for _ in range(families)]
-    # Unsigned 64-bit: 8 bytes an entry, where a tuple of ints would hold an object each.
-    offsets = [array("Q", [0]) for _ in range(families)]
-    ends = [0] * families
-    for chunk in chunks:
-        for position, part in chunk:
-            columns[position].append(part)
-            ends[position] += len(part)
-        for position in range(families):
-            offsets[position].append(ends[position])
-    joined = tuple(b"".join(column) for column in columns)
-    return _Block(names, fps, joined, tuple(offsets))
-
-
-def _step(steps: Generator[None, None, bytes]) -> bytes | None:
-    """One step of a render: None, or the body once it is done."""
-    try:
-        next(steps)
-    except StopIteration as done:
-        body: bytes = done.value
-        return body
-    return None
-
-
-class IncrementalRenderer:
-    """Renders what `encoder(registry)` renders for a registry holding just `collector`."""
-
-    def __init__(self, collector: LicenseCollector) -> None:
-        self._collector = collector
-        # Most recently used last; at most MAX_FORMATS (see there).
-        self._layouts: OrderedDict[str, _Layout] = OrderedDict()
-        # content type -> its blocks, in the order of the sorted applications
-        self._blocks: dict[str, list[_Block]] = {}
-        # Applications whose samples failed to render, logged once until they render again.
-        self._failing: set[str] = set()
-
-    def __call__(self, encoder: Encoder, content_type: str) -> bytes:
-        steps = self._render(encoder, content_type)
-        while (body := _step(steps)) is None:
-            pass
-        return body
-
-    async def render_async(self, encoder: Encoder, content_type: str) -> bytes:
-        """The same body, letting the event loop run every YIELD_EVERY blocks: a render of
-        10,000 applications holds the loop for tens of ms, which a scrape (or a sync)
-        arriving meanwhile would otherwise wait for. What changes meanwhile shows in the
-        blocks not yet rendered, or in the next render."""
-        steps = self._render(encoder, content_type)
-        while (body := _step(steps)) is None:
-            await asyncio.sleep(0)
-        return body
-
-    def _layout(self, encoder: Encoder, content_type: str) -> _Layout:
-        layout = self._layouts.get(content_type)
-        if layout is None:
-            layout = self._layouts[content_type] = _Layout.of(encoder)
-            while len(self._layouts) > MAX_FORMATS:
-                self._layouts.popitem(last=False)
-        self._layouts.move_to_end(content_type)
-        return layout
-
-    def _render(self, encoder: Encoder, content_type: str) -> Generator[None, None, bytes]:
-        layout = self._layout(encoder, content_type)
-        collector = self._collector
-        states = collector.states()
-        now = collector.now()
-        for gone in [t for t in self._blocks if t not in self._layouts]:
-            del self._blocks[gone]
-        old = self._blocks.get(content_type, [])
-        # Where each application was, looked up only when a block's members changed.
-        where: dict[str, tuple[_Block, int]] | None = None
-        ordered = sorted(states.items())
-        blocks: list[_Block] = []
-        for index, start in enumerate(range(0, len(ordered), BLOCK)):
-            if index and index % YIELD_EVERY == 0:
-                yield
-            members = ordered[start : start + BLOCK]
-            names = tuple(name for name, _ in members)
-            fps = tuple(collector.fingerprint(state, now) for _, state in members)
-            kept = old[index] if index < len(old) else None
-            if kept is not None and kept.names == names and kept.fingerprints == fps:
-                blocks.append(kept)
-                continue
-            if kept is not None and kept.names == names:
-                previous = {name: (kept, i) for i, name in enumerate(names)}
-            else:
-                if where is None:
-                    where = {n: (b, i) for b in old for i, n in enumerate(b.names)}
-                previous = where
-            chunks = []
-            for (name, state), fingerprint in zip(members, fps, strict=True):
-                found = previous.get(name)
-                if found is not None and found[0].fingerprints[found[1]] == fingerprint:
-                    chunks.append(found[0].chunk(found[1]))
-                else:
-                    chunks.append(self._application(layout, encoder, name, state, now))
-            blocks.append(_join(names, fps, chunks, len(layout.headers)))
-        self._blocks[content_type] = blocks
-        columns: list[list[bytes]] = [[header] for header in layout.headers]
-        for block in blocks:
-            for position, part in enumerate(block.lines):
-                if part:
-                    columns[position].append(part)
-        _append(columns, layout.render(encoder, collector.exporter_families()))
-        columns.append([layout.trailer])
-        return b"".join([part for column in columns for part in column])
-
-    def _application(
-        self, layout: _Layout, encoder: Encoder, name: str, state: AppState, now: float
-    ) -> Chunk:
-        """One application's lines. If they cannot be rendered, its sync samples alone, so
-        that one application's bad data never takes /metrics down for all the others."""
-        collector = self._collector
-        try:
-            chunk = layout.render(encoder, collector.application_families(name, state, now))
-        except LayoutError:
-            raise
-        except Exception as exc:  # any failure is this application's alone
-            if name not in self._failing:
-                # The error's type only: its text may quote the offending upstream value.
-                log.error(
-                    "rendering an application failed, its license and user samples are left "
-                    "out application=%s error=%s",
-                    name,
-                    type(exc).__name__,
-                )
-                self._failing.add(name)
-            try:
-                return layout.render(encoder, collector.sync_families(name, state))
-            except LayoutError:
-                raise
-            except Exception:
-                return ()
-        self._failing.discard(name)
-        return chunk
-
-
-# The formats Prometheus and people ask for: OpenMetrics, and the text format.
-CHECKED_ACCEPTS: Final = ("application/openmetrics-text; version=1.0.0", "text/plain")
-
-
-def check_layout() -> None:
-    """At start-up: prometheus_client must lay out a body with a sample in every family as the
-    incremental renderer assumes, in every format Prometheus asks for, or the exporter does not
-    start. The layout is prometheus_client's (pyproject pins the tested versions); falling back
-    to a slower path instead would hide the break.
-    """
-    families = new_families()
-    for spec, family in families.items():
-        family.add_metric(["x"] * len(spec.labels), 1)
-    placed: list[Placed] = list(enumerate(families.values()))
-    for accept in CHECKED_ACCEPTS:
-        encoder, content_type = choose_encoder(accept)
-        try:
-            layout = _Layout.of(encoder)
-            chunk = layout.render(encoder, placed)
-        except ValueError as exc:
-            raise LayoutError(f"{content_type}: {exc}") from None
-        ours = b"".join(layout.headers[pos] + lines for pos, lines in chunk) + layout.trailer
-        if ours != encoder(_Families(families.values())):
-            raise LayoutError(f"{content_type}: the incremental render differs from the full one")
-
-
-def _append(columns: list[list[bytes]], chunk: Chunk) -> None:
-    for position, lines in chunk:
-        columns[position].append(lines)
-
-
-def registry_renderer(registry: CollectorRegistry) -> Renderer:
-    """The plain way: prometheus_client renders the whole registry."""
-    return lambda encoder, _content_type: encoder(registry)
 
 
 def live_registry() -> CollectorRegistry:
@@ -458,7 +169,9 @@ class Exposition:
                 if self._live is None:
                     body.gzipped = await loop.run_in_executor(None, _gzip, body.identity)
                 else:
-                    head = memoryview(body.identity)[: len(body.identity) - len(_trailer(encoder))]
+                    head = memoryview(body.identity)[
+                        : len(body.identity) - len(trailer_of(encoder))
+                    ]
                     compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 31)
                     body.gzip_head = await loop.run_in_executor(None, compressor.compress, head)
                     body.compressor = compressor
@@ -502,7 +215,7 @@ class Exposition:
         self, body: _Body, encoder: Encoder, gzipped: bool, now: float
     ) -> tuple[bytes | memoryview, ...]:
         assert self._live is not None
-        trailer = _trailer(encoder)
+        trailer = trailer_of(encoder)
         head = memoryview(body.identity)[: len(body.identity) - len(trailer)]  # no copy
         if now - body.live_at >= self.LIVE_MAX_AGE:
             # The live registry's own trailer is dropped: one "# EOF", at the very end.

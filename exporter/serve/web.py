@@ -13,14 +13,9 @@ from prometheus_client import CollectorRegistry
 
 from exporter.config.load import ConfigError
 from exporter.config.webconfig import BasicAuth, WebConfig
-from exporter.serve.exposition import (
-    Exposition,
-    Renderer,
-    accepts_gzip,
-    negotiate,
-    registry_renderer,
-)
+from exporter.serve.exposition import Exposition, accepts_gzip, negotiate
 from exporter.serve.guard import HEADER_TIMEOUT, Guard, GuardedSite, RequestLog
+from exporter.serve.render import Renderer, registry_renderer
 from exporter.serve.status_page import render_status_page
 from exporter.sync.runtime import Runtime
 

@@ -13,7 +13,7 @@ from prometheus_client import CollectorRegistry
 from exporter.config.targets import resolve
 from exporter.config.users import UserDetail
 from exporter.serve.collector import LicenseCollector
-from exporter.serve.exposition import IncrementalRenderer
+from exporter.serve.render import IncrementalRenderer
 from exporter.serve.web import make_app
 from exporter.simulator.users import SimUser, SimUsers
 from exporter.sources.model import ProductLicense
