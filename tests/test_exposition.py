@@ -13,7 +13,7 @@ from prometheus_client.core import Metric
 
 from exporter import cli
 from exporter.config.targets import CostTarget
-from exporter.serve import exposition, render
+from exporter.serve import render
 from exporter.serve.collector import Placed, ReloadStatus
 from exporter.serve.exposition import Exposition, accepts_gzip
 from exporter.serve.render import MAX_FORMATS, Encoder, LayoutError, check_layout

@@ -302,8 +302,8 @@ async def test_the_loop_starts_each_job_when_due_from_its_queue_not_a_scan() -> 
             want = {n: 1 + minute // k for n, k in zip("abc", (1, 2, 3), strict=True)}
             await settle(lambda want=want: {n: len(source.calls[n]) for n in "abc"} == want)
         # One live queue entry per job, however often the loop woke up.
-        assert sorted(p._queued) == [("a", 0), ("b", 0), ("c", 0)]
-        assert len(p._heap) <= 2 * len(p._queued) + 6
+        assert sorted(p._queue.queued()) == [("a", 0), ("b", 0), ("c", 0)]
+        assert p._queue.entries() <= 2 * len(p._queue) + 6
     finally:
         loop.cancel()
         await asyncio.gather(loop, return_exceptions=True)
@@ -322,7 +322,7 @@ async def test_a_reload_requeues_jobs_and_drops_removed_applications() -> None:
         p.touch()
         await settle(lambda: len(source.calls["a"]) == 2)
         assert len(source.calls["b"]) == 1 and "b" not in p.states
-        assert [key for key in p._queued if key[0] == "b"] == []
+        assert [key for key in p._queue.queued() if key[0] == "b"] == []
     finally:
         loop.cancel()
         await asyncio.gather(loop, return_exceptions=True)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import heapq
 import logging
 import random
 from collections import Counter
@@ -25,6 +24,7 @@ from exporter.sources.http import LinkClient, SSLContexts, build_client
 from exporter.sources.model import AppsSnapshot, Snapshot, UsersSnapshot
 from exporter.sync.backoff import describe_failure
 from exporter.sync.clock import Clock, Instant, SystemClock
+from exporter.sync.due import DueQueue
 from exporter.sync.schedule import Schedule
 
 log = logging.getLogger(__name__)
@@ -103,13 +103,7 @@ class Poller:
         self.generation = 0
         self.epoch = 0  # bumped by configuration changes and reloads alone
         self._clients: dict[str, tuple[httpx.AsyncClient, LinkClient]] = {}
-        # What run() waits for: (next_due, sequence, name, job index), one live entry per job
-        # (`_queued` holds its due time; others are stale and skipped when popped). A wake-up
-        # costs O(log N) per job it starts, not a scan of every application (O(N) per finished
-        # job, O(N^2) per round at 10,000 applications).
-        self._heap: list[tuple[float, int, str, int]] = []
-        self._queued: dict[tuple[str, int], float] = {}
-        self._sequence = 0
+        self._queue = DueQueue()  # what run() waits for (sync/due.py)
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
         self.targets = targets
@@ -266,41 +260,27 @@ class Poller:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def _queue(self, name: str, index: int, due: float) -> None:
-        key = (name, index)
-        if self._queued.get(key) != due:
-            self._queued[key] = due
-            self._sequence += 1
-            heapq.heappush(self._heap, (due, self._sequence, name, index))
-
     def _requeue(self, state: AppState) -> None:
         """Queue the jobs of `state` at their due times (after a run, a reload)."""
         for index, job in enumerate(self.jobs(state)):
             if not job.schedule.in_flight and (not job.secondary or state.sync.up is True):
-                self._queue(state.name, index, job.schedule.next_due)
+                self._queue.push((state.name, index), job.schedule.next_due)
 
     def _requeue_all(self) -> None:
-        self._heap.clear()
-        self._queued.clear()
+        self._queue.clear()
         for state in self.states.values():
             self._requeue(state)
 
     def _pop_due(self, now: float) -> list[tuple[AppState, Job[Any]]]:
-        """The queued jobs due at `now`, license syncs first; stale entries are dropped."""
+        """The queued jobs due at `now`, license syncs first."""
         due: list[tuple[AppState, Job[Any]]] = []
-        heap = self._heap
-        while heap and heap[0][0] <= now:
-            when, _, name, index = heapq.heappop(heap)
-            key = (name, index)
-            if self._queued.get(key) != when:
-                continue  # superseded by a later entry
-            del self._queued[key]
+        for (name, index), _ in self._queue.pop_due(now):
             state = self.states.get(name)
             if state is None:
                 continue
             job = self.jobs(state)[index]
             if job.schedule.next_due > now:
-                self._queue(name, index, job.schedule.next_due)  # held back meanwhile
+                self._queue.push((name, index), job.schedule.next_due)  # held back meanwhile
             elif self._ready(state, job, now):
                 due.append((state, job))
             # else: in flight, or a secondary job whose sync is down: queued again when the
@@ -309,10 +289,8 @@ class Poller:
         return due
 
     def _next_wake(self, now: float) -> float:
-        while self._heap and self._queued.get(self._heap[0][2:]) != self._heap[0][0]:
-            heapq.heappop(self._heap)  # stale
-        first = self._heap[0][0] if self._heap else now + MAX_SLEEP
-        return min(max(0.0, first - now), MAX_SLEEP)
+        first = self._queue.first()
+        return min(max(0.0, (now + MAX_SLEEP if first is None else first) - now), MAX_SLEEP)
 
     async def run(self) -> None:
         """Start due jobs as tasks, forever; an application never waits for another one."""
