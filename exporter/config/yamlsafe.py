@@ -14,7 +14,10 @@ import re
 from typing import Any
 
 import yaml
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.resolver import Resolver
 
 # A configuration of 10,000 applications has about 200,000 nodes; walking a node costs a few
 # microseconds in validation, so the limit also bounds a load to about a second.
@@ -34,11 +37,12 @@ class _Limit(yaml.MarkedYAMLError):
     """A limit of this loader; its problem text is ours, shown as is."""
 
 
-class _Loader(yaml.SafeLoader):
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self._depth = 0
-        self._nodes = 0
+class _Limits(Composer, SafeConstructor):
+    """The limits, on top of PyYAML's own composer and safe constructor: whichever parser
+    produces the events (libyaml's or PyYAML's), nodes are composed and checked here."""
+
+    _depth = 0
+    _nodes = 0
 
     def compose_node(self, parent: Node | None, index: int) -> Node | None:
         self._depth += 1
@@ -53,7 +57,7 @@ class _Loader(yaml.SafeLoader):
             self._depth -= 1
 
     def _mark(self) -> yaml.Mark:
-        return self.peek_event().start_mark  # type: ignore[no-untyped-call,no-any-return]
+        return self.peek_event().start_mark  # type: ignore[attr-defined,no-any-return]
 
     def get_single_node(self) -> Node | None:
         node = super().get_single_node()
@@ -78,7 +82,26 @@ class _Loader(yaml.SafeLoader):
             raise _Limit(None, None, "an integer with too many digits", node.start_mark) from None
 
 
-_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
+class _Loader(_Limits, yaml.SafeLoader):
+    """PyYAML's pure-Python parser: where PyYAML was built without libyaml."""
+
+
+if yaml.__with_libyaml__:
+    from yaml.cyaml import CParser  # type: ignore[attr-defined]
+
+    class _CLoader(_Limits, Resolver, CParser):
+        """libyaml parses (4x faster: 10,000 applications in about a second, issue #15); the
+        composer and its limits above stay PyYAML's Python ones, ahead of CParser's own."""
+
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            SafeConstructor.__init__(self)
+            Resolver.__init__(self)
+            Composer.__init__(self)
+
+
+for _kind in (_Loader, *((_CLoader,) if yaml.__with_libyaml__ else ())):
+    _kind.add_constructor("tag:yaml.org,2002:int", _Limits.construct_yaml_int)
 
 
 class _Expansion:
@@ -121,7 +144,8 @@ class _Expansion:
 def load_yaml(text: str) -> Any:
     """The data of one YAML document, within the limits above; YAMLProblem otherwise."""
     try:
-        loader = _Loader(text)  # the reader already refuses control characters
+        # Both readers refuse control characters.
+        loader = _CLoader(text) if yaml.__with_libyaml__ else _Loader(text)
         try:
             return loader.get_single_data()
         finally:
