@@ -106,17 +106,18 @@ async def run(args: argparse.Namespace) -> int:
     web_config = load_web_config(args.web_config) if args.web_config else None
     tls = web_config.tls_server_config if web_config else None
     simulator = None
-    if args.demo:
-        # Imported here: the simulator is demo machinery, not loaded on a normal start.
-        from exporter.demo import demo_config, start_demo_simulator
+    with gctuning.paused():
+        if args.demo:
+            # Imported here: the simulator is demo machinery, not loaded on a normal start.
+            from exporter.demo import demo_config, start_demo_simulator
 
-        simulator = await start_demo_simulator()
-        config, config_path = demo_config(simulator), None
-        log.info("demo mode: monitoring the embedded simulator at %s", simulator.base_url)
-    else:
-        config_path = args.config_file
-        config = load_config(config_path)
-    poller = Poller(select(resolve(config), args.shard))
+            simulator = await start_demo_simulator()
+            config, config_path = demo_config(simulator), None
+            log.info("demo mode: monitoring the embedded simulator at %s", simulator.base_url)
+        else:
+            config_path = args.config_file
+            config = load_config(config_path)
+        poller = Poller(select(resolve(config), args.shard))
     runtime = Runtime(poller, config_path, lifecycle=args.lifecycle, shard=args.shard)
     collector = LicenseCollector(
         lambda: poller.states,
