@@ -10,6 +10,7 @@ from collections import defaultdict
 from exporter.config.models import ApplicationBase as Application
 from exporter.sources.http import LinkClient
 from exporter.sources.model import ProductLicense, Snapshot, SourceError
+from exporter.sync.poller import Poller
 from tests.factories import FakeClock
 
 T0 = 1_767_225_600.0  # 2026-01-01T00:00:00Z, where the root conftest's clock starts
@@ -36,3 +37,11 @@ class FakeSource:
         if isinstance(outcome, SourceError):
             raise outcome
         return outcome
+
+
+async def run_for(p: Poller, clock: FakeClock, seconds: float, step: float = 30) -> None:
+    """Drive `p` for `seconds` of the fake clock, in steps of `step`."""
+    end = clock.now + seconds
+    while clock.now < end:
+        await p.run_due()
+        clock.now += step

@@ -13,7 +13,7 @@ from exporter.sources.http import LinkClient
 from exporter.sources.model import AppsSnapshot, MarketplaceApp, SourceError
 from exporter.sync.poller import Poller
 from tests.factories import FakeClock, app_dict, make_targets, types_with
-from tests.fakes import FakeSource, snap
+from tests.fakes import FakeSource, run_for, snap
 
 APPS = AppsSnapshot((MarketplaceApp("com.x.a", "A", "1", True, None),))
 
@@ -45,13 +45,6 @@ def poller(
         rng=rng,
         types=types_with(fetches, apps={"jira": apps.fetch}),
     )
-
-
-async def run_for(p: Poller, clock: FakeClock, seconds: float, step: float = 30) -> None:
-    end = clock.now + seconds
-    while clock.now < end:
-        await p.run_due()
-        clock.now += step
 
 
 async def test_apps_sync_on_their_own_interval_default_six_hours() -> None:

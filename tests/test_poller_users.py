@@ -15,7 +15,7 @@ from exporter.sources.http import LinkClient
 from exporter.sources.model import ProductUsers, SourceError, UsersSnapshot
 from exporter.sync.poller import Poller
 from tests.factories import FakeClock, app_dict, make_targets, types_with
-from tests.fakes import FakeSource, snap
+from tests.fakes import FakeSource, run_for, snap
 
 USERS = UsersSnapshot((ProductUsers("bitbucket", 10, 1, (("30d", 4),)),))
 
@@ -52,13 +52,6 @@ def poller(
             {"bitbucket": source.fetch, "jira": source.fetch}, {"bitbucket": scan.scan}
         ),
     )
-
-
-async def run_for(p: Poller, clock: FakeClock, seconds: float, step: float = 30) -> None:
-    end = clock.now + seconds
-    while clock.now < end:
-        await p.run_due()
-        clock.now += step
 
 
 async def test_user_scans_run_on_their_own_longer_interval() -> None:
