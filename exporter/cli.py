@@ -21,8 +21,10 @@ from exporter.logs import LEVELS, setup_logging
 from exporter.serve.collector import LicenseCollector
 from exporter.serve.exposition import live_registry
 from exporter.serve.guard import connection_limit, raise_descriptor_limit
+from exporter.serve.home import Home
 from exporter.serve.render import IncrementalRenderer, LayoutError, check_layout
-from exporter.serve.web import make_app, serve
+from exporter.serve.server_thread import ServingThread
+from exporter.serve.web import make_app
 from exporter.sources.tls import check_tls
 from exporter.sync.poller import Poller
 from exporter.sync.runtime import Runtime
@@ -130,9 +132,19 @@ async def run(args: argparse.Namespace) -> int:
     gctuning.tune()  # what start-up built lives as long as the process: out of every collection
     host, port = args.listen
     descriptors = raise_descriptor_limit()
-    runner = await serve(
-        # Process, platform and GC metrics: rendered per scrape, after the cached license part.
-        make_app(runtime, registry, web_config, IncrementalRenderer(collector), live_registry()),
+    # HTTP is served from a thread of its own, so a scrape never waits behind the syncs
+    # running on this loop (serve/home.py); the poller and every render stay here.
+    server = ServingThread()
+    await server.start(
+        make_app(
+            runtime,
+            registry,
+            web_config,
+            IncrementalRenderer(collector),
+            # Process, platform and GC metrics: rendered per scrape, after the cached part.
+            live_registry(),
+            home=Home.current(),
+        ),
         host,
         port,
         server_ssl_context(tls) if tls else None,
@@ -162,7 +174,7 @@ async def run(args: argparse.Namespace) -> int:
     with contextlib.suppress(asyncio.CancelledError):
         await poll_task
     await poller.close()
-    await runner.cleanup()
+    await server.stop()
     if simulator is not None:
         await simulator.stop()
     return 0

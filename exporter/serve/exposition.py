@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector, ProcessCollector
 from prometheus_client.exposition import choose_encoder
 
+from exporter.serve.home import Home
 from exporter.serve.render import MAX_FORMATS, Encoder, Renderer, trailer_of
 
 log = logging.getLogger(__name__)
@@ -91,10 +92,14 @@ class Exposition:
         monotonic: Callable[[], float] = time.monotonic,
         live: CollectorRegistry | None = None,
         epoch: Callable[[], int] = lambda: 0,
+        home: Home | None = None,
     ) -> None:
         """`live` is rendered for each scrape (at most once per LIVE_MAX_AGE) and appended
         (see live_registry). A change of `epoch` (a reload, applied or refused) renders again
-        at once, never coalesced: an operator checks /metrics right after a reload."""
+        at once, never coalesced: an operator checks /metrics right after a reload. `home`:
+        the loop that owns the state `render` reads, when served() is called from another
+        one (the serving thread, see home.py); renders then run on it."""
+        self._home = home
         self._render = render
         self._generation = generation
         self._epoch = epoch
@@ -120,6 +125,11 @@ class Exposition:
         """The answer as the parts to send one after the other: the identity body with live
         metrics is the cached part (a view, not a copy: 16 MiB at 10,000 applications) and
         its live tail."""
+        body = self._current(encoder, content_type)
+        return self._answer(body, encoder, gzipped, self._monotonic())
+
+    def _current(self, encoder: Encoder, content_type: str) -> _Body:
+        """The cached body, rendered again first if it is outdated."""
         generation, now = self._generation(), self._monotonic()
         body = self._bodies.get(content_type)
         if body is None or self._outdated(body, generation, now):
@@ -129,7 +139,7 @@ class Exposition:
             while len(self._bodies) > MAX_FORMATS:
                 self._bodies.popitem(last=False)
         self._bodies.move_to_end(content_type)
-        return self._answer(body, encoder, gzipped, now)
+        return body
 
     async def served(
         self, encoder: Encoder, content_type: str, *, gzipped: bool = False
@@ -138,7 +148,14 @@ class Exposition:
         BACKGROUND_COST (thousands of applications), an outdated body is served while the
         next one is rendered in a task and compressed in a worker thread (zlib releases the
         GIL). A scrape then waits for neither; the data it gets is at most one render older.
+
+        Called from another loop than `home` (the serving thread), a cheap body is rendered
+        on the home loop and an expensive one is answered at once while the home loop renders
+        the next; the answer itself (live part, gzip of it) is put together here, so a body
+        is only ever read by the home loop and only ever completed by the serving thread.
         """
+        if self._home is not None and not self._home.here():
+            return await self._served_away(self._home, encoder, content_type, gzipped)
         body = self._bodies.get(content_type)
         if body is None or body.cost < self.BACKGROUND_COST:
             return self.parts(encoder, content_type, gzipped=gzipped)
@@ -149,6 +166,29 @@ class Exposition:
             )
         self._bodies.move_to_end(content_type)
         return self._answer(body, encoder, gzipped, now)
+
+    async def _served_away(
+        self, home: Home, encoder: Encoder, content_type: str, gzipped: bool
+    ) -> tuple[bytes | memoryview, ...]:
+        body = self._bodies.get(content_type)  # one dict read: atomic, whichever thread writes
+        if body is None or body.cost < self.BACKGROUND_COST:
+            body = await home.call(lambda: self._current(encoder, content_type))
+        elif self._outdated(body, self._generation(), self._monotonic()):
+            home.soon(self._refresh_soon, encoder, content_type)
+        return self._answer(body, encoder, gzipped, self._monotonic())
+
+    def _refresh_soon(self, encoder: Encoder, content_type: str) -> None:
+        """On the home loop: start the render a scrape from elsewhere found due, unless one
+        runs (several scrapes may ask before it started) or another made it current."""
+        body = self._bodies.get(content_type)
+        if body is None or content_type in self._refreshing:
+            return
+        generation = self._generation()
+        if self._outdated(body, generation, self._monotonic()):
+            self._refreshing[content_type] = asyncio.ensure_future(
+                self._refresh(encoder, content_type, generation, self._epoch())
+            )
+        self._bodies.move_to_end(content_type)
 
     async def _refresh(
         self, encoder: Encoder, content_type: str, generation: int, epoch: int

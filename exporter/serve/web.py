@@ -15,6 +15,7 @@ from exporter.config.load import ConfigError
 from exporter.config.webconfig import BasicAuth, WebConfig
 from exporter.serve.exposition import Exposition, accepts_gzip, negotiate
 from exporter.serve.guard import HEADER_TIMEOUT, Guard, GuardedSite, RequestLog
+from exporter.serve.home import Home
 from exporter.serve.render import Renderer, registry_renderer
 from exporter.serve.status_page import render_status_page
 from exporter.sync.runtime import Runtime
@@ -25,6 +26,8 @@ log = logging.getLogger(__name__)
 RUNTIME: web.AppKey[Runtime] = web.AppKey("runtime", Runtime)
 EXPOSITION: web.AppKey[Exposition] = web.AppKey("exposition", Exposition)
 REGISTRY: web.AppKey[CollectorRegistry] = web.AppKey("registry", CollectorRegistry)
+# The loop that owns the runtime's state; handlers that read or change it run there (home.py).
+HOME: web.AppKey[Home] = web.AppKey("home", Home)
 # Nothing we serve accepts a body beyond a tiny reload POST.
 MAX_REQUEST_BODY = 64 * 1024
 
@@ -49,7 +52,8 @@ async def metrics(request: web.Request) -> web.StreamResponse:
 
 
 async def status(request: web.Request) -> web.Response:
-    html = render_status_page(request.app[RUNTIME])
+    runtime = request.app[RUNTIME]
+    html = await request.app[HOME].call(lambda: render_status_page(runtime))
     return web.Response(text=html, content_type="text/html", charset="utf-8")
 
 
@@ -58,13 +62,21 @@ async def healthy(request: web.Request) -> web.Response:
 
 
 async def ready(request: web.Request) -> web.Response:
-    poller = request.app[RUNTIME].poller
-    if poller.ready():
+    runtime = request.app[RUNTIME]
+    waiting = await request.app[HOME].call(lambda: _waiting(runtime))
+    if not waiting:
         return web.Response(text="Ready.\n")
-    waiting = sum(1 for s in poller.states.values() if s.sync.up is None)
     return web.Response(
         status=503, text=f"Not ready: {waiting} application(s) before their first sync.\n"
     )
+
+
+def _waiting(runtime: Runtime) -> int:
+    """Applications before their first sync (0: ready)."""
+    poller = runtime.poller
+    if poller.ready():
+        return 0
+    return sum(1 for s in poller.states.values() if s.sync.up is None)
 
 
 async def reload(request: web.Request) -> web.Response:
@@ -74,7 +86,7 @@ async def reload(request: web.Request) -> web.Response:
             status=403, text="Lifecycle API is not enabled (--web.enable-lifecycle).\n"
         )
     try:
-        await runtime.reload()
+        await request.app[HOME].run(runtime.reload)
     except ConfigError as exc:
         return web.Response(status=500, text=f"failed to reload config: {exc}\n")
     return web.Response(text="Reloaded.\n")
@@ -94,21 +106,27 @@ def make_app(
     web_config: WebConfig | None = None,
     renderer: Renderer | None = None,
     live: CollectorRegistry | None = None,
+    home: Home | None = None,
 ) -> web.Application:
     """`renderer` renders /metrics (exposition.IncrementalRenderer for the exporter's own
     registry); without one, prometheus_client renders `registry` in full each time. `live`
-    (exposition.live_registry: process metrics) is rendered at every scrape and appended."""
+    (exposition.live_registry: process metrics) is rendered at every scrape and appended.
+    `home`: the loop that owns `runtime` when the app is served from another thread
+    (server_thread.py); by default the app is served on the loop that owns it."""
+    home = home or Home()
     middlewares: list[Middleware] = [limit_body]
     if web_config is not None and web_config.basic_auth_users:
         middlewares.insert(0, BasicAuth(web_config.basic_auth_users).middleware)
     app = web.Application(client_max_size=MAX_REQUEST_BODY, middlewares=middlewares)
     app[RUNTIME] = runtime
     app[REGISTRY] = registry
+    app[HOME] = home
     app[EXPOSITION] = Exposition(
         renderer or registry_renderer(registry),
         lambda: runtime.poller.generation,
         live=live,
         epoch=lambda: runtime.poller.epoch,
+        home=home,
     )
     app.router.add_get("/", status)
     app.router.add_get("/metrics", metrics)
