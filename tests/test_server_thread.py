@@ -144,6 +144,24 @@ def test_metrics_are_served_while_the_home_loop_is_busy(served: Served) -> None:
         release.set()
 
 
+def test_a_cheap_render_is_waited_for_only_briefly(served: Served) -> None:
+    exposition = served.app[EXPOSITION]
+    exposition.COALESCE = 0.0  # any change outdates the body at once
+    status, before = served.get("/metrics")
+    assert status == 200 and b"seats_used{" not in before
+    served.home.run(served.runtime.poller.run_due())  # outdates it
+    release = served.home.block()
+    try:
+        # The home loop cannot render: after HOME_WAIT the body before the sync is served.
+        assert served.get("/metrics") == (200, before)
+    finally:
+        release.set()
+    status, after = served.get("/metrics")  # the home loop rendered it meanwhile, or now
+    assert status == 200 and b'seats_used{application="good",product="jira-software"} 95.0' in (
+        after
+    )
+
+
 def test_the_first_render_runs_on_the_home_loop(
     served: Served, monkeypatch: pytest.MonkeyPatch
 ) -> None:

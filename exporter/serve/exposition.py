@@ -16,6 +16,7 @@ every client reads past the first member).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 import logging
 import math
@@ -84,6 +85,8 @@ class Exposition:
     MAX_COALESCE = 2.0
     # Renders costing more are done in the background by served() (about 1,000 applications).
     BACKGROUND_COST = 0.02
+    # How long a scrape from the serving thread waits for a cheap render on the home loop.
+    HOME_WAIT = 0.05
 
     def __init__(
         self,
@@ -171,11 +174,29 @@ class Exposition:
         self, home: Home, encoder: Encoder, content_type: str, gzipped: bool
     ) -> tuple[bytes | memoryview, ...]:
         body = self._bodies.get(content_type)  # one dict read: atomic, whichever thread writes
-        if body is None or body.cost < self.BACKGROUND_COST:
+        if body is None:
             body = await home.call(lambda: self._current(encoder, content_type))
-        elif self._outdated(body, self._generation(), self._monotonic()):
+        elif not self._outdated(body, self._generation(), self._monotonic()):
+            pass
+        elif body.cost >= self.BACKGROUND_COST:
             home.soon(self._refresh_soon, encoder, content_type)
+        else:
+            # A cheap render is waited for, so a scrape right after a sync or a reload sees
+            # it, but only HOME_WAIT: while the first sync of thousands of applications keeps
+            # the home loop busy the body is still small, and an iteration of that loop took
+            # over a second at 10,000. The render goes on there and is served next time.
+            fresh = asyncio.wrap_future(
+                asyncio.run_coroutine_threadsafe(
+                    self._current_async(encoder, content_type), home.loop
+                )
+            )
+            fresh.add_done_callback(_retrieved)
+            with contextlib.suppress(TimeoutError):
+                body = await asyncio.wait_for(asyncio.shield(fresh), self.HOME_WAIT)
         return self._answer(body, encoder, gzipped, self._monotonic())
+
+    async def _current_async(self, encoder: Encoder, content_type: str) -> _Body:
+        return self._current(encoder, content_type)
 
     def _refresh_soon(self, encoder: Encoder, content_type: str) -> None:
         """On the home loop: start the render a scrape from elsewhere found due, unless one
@@ -276,6 +297,14 @@ class Exposition:
                 (body.gzip_head, finishing.compress(body.tail), finishing.flush())
             )
         return (body.full_gzipped,)
+
+
+def _retrieved(future: asyncio.Future[_Body]) -> None:
+    """Marks a render's outcome as seen when no scrape waited for it: a failed render leaves
+    the cached body outdated, so the next scrape renders again and answers 500 if it fails
+    again (as parts() does); asyncio need not warn of it meanwhile."""
+    if not future.cancelled():
+        future.exception()
 
 
 def _gzip(data: bytes) -> bytes:
