@@ -176,27 +176,20 @@ class Exposition:
         body = self._bodies.get(content_type)  # one dict read: atomic, whichever thread writes
         if body is None:
             body = await home.call(lambda: self._current(encoder, content_type))
-        elif not self._outdated(body, self._generation(), self._monotonic()):
-            pass
-        elif body.cost >= self.BACKGROUND_COST:
-            home.soon(self._refresh_soon, encoder, content_type)
-        else:
-            # A cheap render is waited for, so a scrape right after a sync or a reload sees
-            # it, but only HOME_WAIT: while the first sync of thousands of applications keeps
-            # the home loop busy the body is still small, and an iteration of that loop took
-            # over a second at 10,000. The render goes on there and is served next time.
-            fresh = asyncio.wrap_future(
-                asyncio.run_coroutine_threadsafe(
-                    self._current_async(encoder, content_type), home.loop
-                )
-            )
-            fresh.add_done_callback(_retrieved)
-            with contextlib.suppress(TimeoutError):
-                body = await asyncio.wait_for(asyncio.shield(fresh), self.HOME_WAIT)
+        elif self._outdated(body, self._generation(), self._monotonic()):
+            if body.cost >= self.BACKGROUND_COST:
+                home.soon(self._refresh_soon, encoder, content_type)
+            else:
+                # A cheap render is waited for, so a scrape right after a sync or a reload
+                # sees it, but only HOME_WAIT: while the first sync of thousands of
+                # applications keeps the home loop busy the body is still small, and an
+                # iteration of that loop took over a second at 10,000. The render goes on
+                # there and is served next time.
+                fresh = home.submit(lambda: self._current(encoder, content_type))
+                fresh.add_done_callback(_retrieved)
+                with contextlib.suppress(TimeoutError):
+                    body = await asyncio.wait_for(asyncio.shield(fresh), self.HOME_WAIT)
         return self._answer(body, encoder, gzipped, self._monotonic())
-
-    async def _current_async(self, encoder: Encoder, content_type: str) -> _Body:
-        return self._current(encoder, content_type)
 
     def _refresh_soon(self, encoder: Encoder, content_type: str) -> None:
         """On the home loop: start the render a scrape from elsewhere found due, unless one

@@ -17,7 +17,7 @@ finished bodies and writing them out (see Exposition.served).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -35,12 +35,6 @@ class Home:
         """The running loop as home: what the CLI's main coroutine calls."""
         return cls(asyncio.get_running_loop())
 
-    @property
-    def loop(self) -> asyncio.AbstractEventLoop:
-        if self._loop is None:
-            raise RuntimeError("this Home is the serving loop itself")
-        return self._loop
-
     def here(self) -> bool:
         """Whether the caller runs on the home loop itself."""
         if self._loop is None:
@@ -50,29 +44,29 @@ class Home:
         except RuntimeError:  # no loop running in this thread
             return False
 
-    async def run(self, work: Callable[[], Awaitable[T]]) -> T:
+    async def run(self, work: Callable[[], Coroutine[Any, Any, T]]) -> T:
         """`await work()` on the home loop. Cancelling the caller (a scrape whose client went
         away) cancels the work there too."""
-        if self.here():
+        if self._loop is None or self.here():
             return await work()
-        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(_call(work), self.loop))
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(work(), self._loop))
 
-    async def call(self, function: Callable[[], T]) -> T:
-        """`function()` on the home loop, for synchronous work such as the status page."""
+    def submit(self, function: Callable[[], T]) -> asyncio.Future[T]:
+        """`function()` on the home loop (synchronous work: a render, the status page), as a
+        future of the calling loop, for a caller that may stop waiting for it."""
 
         async def work() -> T:
             return function()
 
-        return await self.run(work)
+        return asyncio.ensure_future(self.run(work))
+
+    async def call(self, function: Callable[[], T]) -> T:
+        """`function()` on the home loop, waited for."""
+        return await self.submit(function)
 
     def soon(self, function: Callable[..., Any], *args: Any) -> None:
         """`function(*args)` on the home loop, without waiting for it."""
-        if self.here():
+        if self._loop is None or self.here():
             function(*args)
         else:
-            self.loop.call_soon_threadsafe(function, *args)
-
-
-async def _call(work: Callable[[], Awaitable[T]]) -> T:
-    # run_coroutine_threadsafe needs a coroutine object, and work() may be any awaitable.
-    return await work()
+            self._loop.call_soon_threadsafe(function, *args)

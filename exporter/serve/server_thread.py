@@ -33,21 +33,16 @@ class ServingThread:
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._runner: web.AppRunner | None = None
 
-    @property
-    def loop(self) -> asyncio.AbstractEventLoop:
-        return self._loop
-
     async def start(
         self,
         app: web.Application,
         host: str,
         port: int,
         ssl_context: ssl.SSLContext | None = None,
-        **options: Any,
     ) -> web.AppRunner:
         self._thread.start()
         try:
-            self._runner = await self._there(serve(app, host, port, ssl_context, **options))
+            self._runner = await self._there(serve(app, host, port, ssl_context))
         except BaseException:
             await self._halt()
             raise
