@@ -131,6 +131,32 @@ def test_crowd_entries_share_one_link_through_a_yaml_anchor(tmp_path: Path) -> N
     assert cloud.type == "jira-cloud" and not hasattr(cloud, "crowd_application_id")
 
 
+def test_relative_file_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:
+    """Also through an anchor shared by two entries; an absolute path and an entry naming no
+    file stay as they are."""
+    (tmp_path / "conf").mkdir()
+    for name in ("pw", "ca.pem"):
+        (tmp_path / "conf" / name).write_text("x")
+    absolute = tmp_path / "abs-pw"
+    absolute.write_text("x")
+    path = tmp_path / "conf" / "config.yaml"
+    path.write_text(
+        "applications:\n"
+        "  - {name: a, type: jira, link: {url: 'https://a', tls_config: &tls {ca_file: ca.pem},"
+        " basic_auth: {username: u, password_file: pw}}}\n"
+        "  - {name: b, type: jira, link: {url: 'https://b', tls_config: *tls}}\n"
+        f"  - {{name: c, type: jira, link: {{url: 'https://c', basic_auth: {{username: u,"
+        f" password_file: {absolute}}}}}}}\n"
+        "  - {name: d, type: jira, link: {url: 'https://d'}}\n"
+    )
+    a, b, c, d = load_config(path).applications
+    assert a.link.basic_auth is not None and c.link.basic_auth is not None
+    assert a.link.basic_auth.password_file == tmp_path / "conf" / "pw"
+    assert a.link.tls_config.ca_file == b.link.tls_config.ca_file == tmp_path / "conf" / "ca.pem"
+    assert c.link.basic_auth.password_file == absolute
+    assert d.link.tls_config.ca_file is None and d.link.basic_auth is None
+
+
 INVALID: list[tuple[Any, list[str]]] = [
     ([1, 2], ["(top level): must be a mapping with an applications list"]),
     ({"applications": [app()], "globals": {}}, ["globals: unknown key"]),

@@ -60,6 +60,13 @@ def test_the_data_is_what_safe_load_gives(kind: type[Any], text: str) -> None:
 
 
 @pytest.mark.parametrize("kind", LOADERS)
+def test_equal_strings_are_one_object(kind: type[Any]) -> None:
+    first, second = load(kind, "- {type: jira-server}\n- {type: jira-server}\n")
+    assert first["type"] is second["type"]
+    assert next(iter(first)) is next(iter(second))
+
+
+@pytest.mark.parametrize("kind", LOADERS)
 def test_an_alias_shares_the_anchored_object(kind: type[Any]) -> None:
     data = load(kind, "a: &x {k: [1]}\nb: *x\n")
     assert data["a"] is data["b"]
