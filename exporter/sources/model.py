@@ -1,4 +1,5 @@
-"""What a source returns: typed, frozen license values; and how a source fails."""
+"""What a source returns: typed, frozen license values (slotted: thousands of applications each
+hold a few, issue #15); and how a source fails."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from dataclasses import dataclass
 from exporter.metrics import Reason
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ProductLicense:
     """One licensed product of an application (a Jira role, Confluence, Bitbucket)."""
 
@@ -40,7 +41,7 @@ class ProductLicense:
 CROWD_STATUSES = ("NOT_CONFIGURED", "LOADING", "PRESENT")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CrowdData:
     """What Crowd says about its own copy of one product's license usage."""
 
@@ -49,7 +50,7 @@ class CrowdData:
     version: int | None = None  # the data set the numbers (and a user scan) come from
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Snapshot:
     # A product Crowd has no data for (NOT_CONFIGURED, LOADING) is in `crowd` only.
     products: tuple[ProductLicense, ...]
@@ -57,7 +58,7 @@ class Snapshot:
     crowd_directories: int | None = None  # Crowd's numberOfDirectories of the application
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ProductUsers:
     """What a user scan found for one product: counts by inactivity, and capped detail."""
 
@@ -78,7 +79,7 @@ class ProductUsers:
     excluded: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class UsersSnapshot:
     products: tuple[ProductUsers, ...]
 
@@ -99,7 +100,7 @@ class SourceError(Exception):
         self.retry_after = retry_after
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AppLicense:
     """A Marketplace app's license as UPM reports it. Deliberately without the raw license,
     the contact e-mail and the SEN: what is never kept cannot leak."""
@@ -118,7 +119,7 @@ class AppLicense:
     active: bool | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MarketplaceApp:
     """One user-installed app (system plugins are not listed); `license` None: a free app."""
 
@@ -129,6 +130,6 @@ class MarketplaceApp:
     license: AppLicense | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AppsSnapshot:
     apps: tuple[MarketplaceApp, ...]
