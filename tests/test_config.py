@@ -177,6 +177,28 @@ def test_targets_share_equal_settings() -> None:
     assert [label for label, _ in c.users.settings.periods] == ["7d"]
 
 
+def test_models_share_their_sets_of_given_fields_and_stay_the_same() -> None:
+    """config.compact (issue #15): equal sets of given fields are one object; the models still
+    compare, dump and copy as before."""
+    data = {"applications": [app(name="a"), app(name="b"), app(name="c", sync_interval="2m")]}
+    config = parse_config(data)
+    a, b, c = config.applications
+    assert a.__pydantic_fields_set__ is b.__pydantic_fields_set__
+    assert a.link.__pydantic_fields_set__ is b.link.__pydantic_fields_set__
+    assert c.__pydantic_fields_set__ == {"name", "type", "link", "sync_interval"}
+    assert config == Config.model_validate(data)
+    assert a.model_dump(exclude_unset=True) == {
+        "name": "a",
+        **{k: data["applications"][0][k] for k in ("type", "link")},
+    }
+    copied = a.model_copy(update={"name": "z"})
+    assert (
+        copied.name == "z"
+        and a.name == "a"
+        and b.__pydantic_fields_set__ == {"name", "type", "link"}
+    )
+
+
 INVALID: list[tuple[Any, list[str]]] = [
     ([1, 2], ["(top level): must be a mapping with an applications list"]),
     ({"applications": [app()], "globals": {}}, ["globals: unknown key"]),
