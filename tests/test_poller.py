@@ -310,6 +310,41 @@ async def test_the_loop_starts_each_job_when_due_from_its_queue_not_a_scan() -> 
         await p.close()
 
 
+async def test_the_loop_creates_a_task_only_for_a_job_with_a_free_slot() -> None:
+    """Every job is due at start-up; waiting ones are queued, not tasks (issue #15: a task per
+    due job held 1.2 KiB each at 10,000 applications), and a job of an application reloaded
+    away while it waited never runs."""
+    gate = asyncio.Event()
+    started: list[str] = []
+
+    async def fetch(client: LinkClient, app: Application) -> Snapshot:
+        started.append(app.name)
+        await gate.wait()
+        return snap(1)
+
+    names = [f"a{i}" for i in range(20)]
+    p = Poller(
+        make_targets(*(app_dict(n) for n in names), max_concurrent_syncs=3),
+        clock=FakeClock(),
+        types=types_with({"jira": fetch}),
+    )
+    loop = asyncio.create_task(p.run())
+    try:
+        await settle(lambda: len(started) == 3)
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert started == names[:3] and len(p._tasks) == 3 and p._slots.waiting() == 17
+        assert all(p.states[n].sync.in_flight for n in names)  # waiting counts as in flight
+        p.apply(make_targets(*(app_dict(n) for n in names[:-1]), max_concurrent_syncs=3))
+        gate.set()
+        await settle(lambda: all(p.states[n].sync.up for n in names[:-1]))
+        assert started == names[:-1] and p._slots.running() == 0
+    finally:
+        loop.cancel()
+        await asyncio.gather(loop, return_exceptions=True)
+        await p.close()
+
+
 async def test_a_reload_requeues_jobs_and_drops_removed_applications() -> None:
     clock = FakeClock()
     source = FakeSource(clock, a=[snap(1)], b=[snap(2)])

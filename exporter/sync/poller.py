@@ -26,6 +26,7 @@ from exporter.sync.backoff import describe_failure
 from exporter.sync.clock import Clock, Instant, SystemClock
 from exporter.sync.due import DueQueue
 from exporter.sync.schedule import Schedule
+from exporter.sync.slots import Slots
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +111,8 @@ class Poller:
         self._semaphore = asyncio.Semaphore(targets.max_concurrent_syncs)
         # A separate limit: a scan of 100,000 users takes minutes and must not delay seat syncs.
         self._scan_semaphore = asyncio.Semaphore(targets.max_concurrent_syncs)
+        # run() starts a job's task only when its kind has a free slot (sync/slots.py).
+        self._slots: Slots[tuple[AppState, Job[Any]]] = Slots(targets.max_concurrent_syncs)
         self.apply(targets)
 
     def apply(self, targets: Targets) -> None:
@@ -132,6 +135,7 @@ class Poller:
         if targets.max_concurrent_syncs != self.targets.max_concurrent_syncs:
             self._semaphore = asyncio.Semaphore(targets.max_concurrent_syncs)
             self._scan_semaphore = asyncio.Semaphore(targets.max_concurrent_syncs)
+            self._slots.limit = targets.max_concurrent_syncs
         self.targets = targets
         self._requeue_all()
         self.touch(config=True)
@@ -288,6 +292,25 @@ class Poller:
         due.sort(key=lambda pair: pair[1].secondary)  # stable: license syncs first
         return due
 
+    def _start(self) -> None:
+        """Start the waiting jobs that have a free slot (exporter/sync/slots.py)."""
+        for _, (state, job) in self._slots.take(self._live):
+            self._spawn(self._run_in_slot(state, job), f"{job.what}-{state.name}")
+
+    def _live(self, waiting: tuple[AppState, Job[Any]]) -> bool:
+        state, job = waiting
+        if self.states.get(state.name) is state:
+            return True
+        job.schedule.in_flight = False  # reloaded away while it waited: never runs
+        return False
+
+    async def _run_in_slot(self, state: AppState, job: Job[Any]) -> None:
+        try:
+            await self.run_job(state, job)
+        finally:
+            self._slots.done(job.secondary)
+            self._start()
+
     def _next_wake(self, now: float) -> float:
         first = self._queue.first()
         return min(max(0.0, (now + MAX_SLEEP if first is None else first) - now), MAX_SLEEP)
@@ -300,7 +323,8 @@ class Poller:
             now = self.clock.monotonic()
             for state, job in self._pop_due(now):
                 job.schedule.in_flight = True
-                self._spawn(self.run_job(state, job), f"{job.what}-{state.name}")
+                self._slots.wait(job.secondary, (state, job))
+            self._start()
             wake = self._next_wake(now)
             # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
             # arrives as the event fires, and the exporter then ignores SIGTERM.
@@ -317,6 +341,7 @@ class Poller:
         return all(state.sync.up is not None for state in self.states.values())
 
     async def close(self) -> None:
+        self._slots.clear()
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
