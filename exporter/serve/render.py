@@ -1,5 +1,6 @@
 """The incremental renderer: /metrics' lines formatted per application only when it changed,
-kept in blocks, joined per family; byte for byte what prometheus_client's encoder gives.
+kept in blocks, handed out as the parts of the body; byte for byte, once joined, what
+prometheus_client's encoder gives.
 
 prometheus_client formats every sample on every render (about 0.1 ms a sample, 65 % of a
 render). Between two scrapes usually one application in a hundred has finished a sync, so the
@@ -33,6 +34,10 @@ Encoder = Callable[[Collector], bytes]
 Chunk = tuple[tuple[int, bytes], ...]
 # Renders the whole body in one format: (encoder, content type) -> body.
 Renderer = Callable[[Encoder, str], bytes]
+# A body as the parts to send one after the other: each family's header, then its lines block
+# by block (the blocks' own bytes, not copies), ..., the trailer last. Joined, they are the
+# body; /metrics never joins them (at 10,000 applications that is a second 20 MiB copy).
+Parts = tuple[bytes, ...]
 # Formats kept rendered. prometheus_client copies the version asked for in Accept into the
 # content type (e.g. `version=9.9.9`), so a client could otherwise make every request a new
 # format, each cached for good. Prometheus and curl use two.
@@ -149,13 +154,13 @@ def _join(
     return _Block(names, fps, joined, tuple(offsets))
 
 
-def _step(steps: Generator[None, None, bytes]) -> bytes | None:
-    """One step of a render: None, or the body once it is done."""
+def _step(steps: Generator[None, None, Parts]) -> Parts | None:
+    """One step of a render: None, or the body's parts once it is done."""
     try:
         next(steps)
     except StopIteration as done:
-        body: bytes = done.value
-        return body
+        parts: Parts = done.value
+        return parts
     return None
 
 
@@ -172,20 +177,27 @@ class IncrementalRenderer:
         self._failing: set[str] = set()
 
     def __call__(self, encoder: Encoder, content_type: str) -> bytes:
+        return b"".join(self.parts(encoder, content_type))
+
+    def parts(self, encoder: Encoder, content_type: str) -> Parts:
+        """The body as its parts (see Parts): what Exposition keeps and serves."""
         steps = self._render(encoder, content_type)
-        while (body := _step(steps)) is None:
+        while (parts := _step(steps)) is None:
             pass
-        return body
+        return parts
 
     async def render_async(self, encoder: Encoder, content_type: str) -> bytes:
-        """The same body, letting the event loop run every YIELD_EVERY blocks: a render of
+        return b"".join(await self.parts_async(encoder, content_type))
+
+    async def parts_async(self, encoder: Encoder, content_type: str) -> Parts:
+        """The same parts, letting the event loop run every YIELD_EVERY blocks: a render of
         10,000 applications holds the loop for tens of ms, which a scrape (or a sync)
         arriving meanwhile would otherwise wait for. What changes meanwhile shows in the
         blocks not yet rendered, or in the next render."""
         steps = self._render(encoder, content_type)
-        while (body := _step(steps)) is None:
+        while (parts := _step(steps)) is None:
             await asyncio.sleep(0)
-        return body
+        return parts
 
     def _layout(self, encoder: Encoder, content_type: str) -> _Layout:
         layout = self._layouts.get(content_type)
@@ -196,7 +208,7 @@ class IncrementalRenderer:
         self._layouts.move_to_end(content_type)
         return layout
 
-    def _render(self, encoder: Encoder, content_type: str) -> Generator[None, None, bytes]:
+    def _render(self, encoder: Encoder, content_type: str) -> Generator[None, None, Parts]:
         layout = self._layout(encoder, content_type)
         collector = self._collector
         states = collector.states()
@@ -240,7 +252,7 @@ class IncrementalRenderer:
                     columns[position].append(part)
         _append(columns, layout.render(encoder, collector.exporter_families()))
         columns.append([layout.trailer])
-        return b"".join([part for column in columns for part in column])
+        return tuple(part for column in columns for part in column if part)
 
     def _application(
         self, layout: _Layout, encoder: Encoder, name: str, state: AppState, now: float
@@ -301,6 +313,21 @@ def check_layout() -> None:
 def _append(columns: list[list[bytes]], chunk: Chunk) -> None:
     for position, lines in chunk:
         columns[position].append(lines)
+
+
+def pieces(parts: Iterable[bytes | memoryview], size: int) -> Iterator[bytes | memoryview]:
+    """`parts` joined into pieces of about `size` bytes (a part is never split), one at a
+    time: only one piece is a copy at any moment, where joining them all is the whole body."""
+    group: list[bytes | memoryview] = []
+    pending = 0
+    for part in parts:
+        group.append(part)
+        pending += len(part)
+        if pending >= size:
+            yield group[0] if len(group) == 1 else b"".join(group)
+            group, pending = [], 0
+    if group:
+        yield group[0] if len(group) == 1 else b"".join(group)
 
 
 def registry_renderer(registry: CollectorRegistry) -> Renderer:
