@@ -14,8 +14,10 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client import CollectorRegistry, PlatformCollector, ProcessCollector
 
+from exporter.serve import exposition as exposition_module
+from exporter.serve import web as web_module
 from exporter.serve.exposition import Exposition, live_registry, negotiate
-from exporter.serve.render import Encoder, IncrementalRenderer
+from exporter.serve.render import Encoder, IncrementalRenderer, pieces
 from exporter.serve.web import EXPOSITION, make_app
 from exporter.sync.poller import Poller
 from exporter.sync.runtime import Runtime
@@ -176,8 +178,8 @@ async def test_metrics_endpoint_serves_them_gzipped(tmp_path: Path) -> None:
 
 
 async def test_metrics_endpoint_sends_the_identity_body_in_parts_whole(tmp_path: Path) -> None:
-    """Without gzip the cached part and the live tail go out one after the other (no joined
-    copy): the answer is still one body of the announced length, equal to get()'s."""
+    """Without gzip the rendered body's parts and the live tail go out one after the other
+    (no joined copy): the answer is still one body of the announced length, equal to get()'s."""
     poller, app, client = await served(tmp_path)
     try:
         for accept in ("", "application/openmetrics-text; version=1.0.0"):
@@ -187,10 +189,46 @@ async def test_metrics_endpoint_sends_the_identity_body_in_parts_whole(tmp_path:
             assert "Content-Encoding" not in response.headers
             assert int(response.headers["Content-Length"]) == len(body)
             parts = app[EXPOSITION].parts(*negotiate(accept))
-            assert len(parts) == 2 and body == b"".join(parts)
+            assert body == b"".join(parts) == app[EXPOSITION].get(*negotiate(accept))
+            # Each family's header and lines are parts of their own, the live tail the last.
+            assert len(parts) > 2 and bytes(parts[-1]).startswith(b"# HELP process_")
             assert b"\nprocess_resident_memory_bytes " in body
             assert b"\natlassian_license_seats_used{" in body
             assert body.count(b"# EOF") == (1 if accept else 0)
     finally:
         await client.close()
         await poller.close()
+
+
+async def test_a_body_written_and_compressed_in_small_pieces_is_the_same_body(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At 10,000 applications a body is written 256 KiB and compressed 1 MiB at a time (the
+    rig's body fits in one piece of each): with pieces of a few parts, the bytes sent and
+    decompressed are still the whole body, once."""
+    monkeypatch.setattr(web_module, "WRITE_SIZE", 300)
+    monkeypatch.setattr(exposition_module, "DEFLATE_SIZE", 300)
+    poller, app, client = await served(tmp_path)
+    try:
+        for accept in ("", "application/openmetrics-text; version=1.0.0"):
+            fmt = negotiate(accept)
+            plain = await client.get("/metrics", headers={"Accept": accept})
+            zipped = await client.get(
+                "/metrics",
+                headers={"Accept": accept, "Accept-Encoding": "gzip"},
+                auto_decompress=False,
+            )
+            body = await plain.read()
+            assert body == app[EXPOSITION].get(*fmt) and body.count(b"# HELP") > 20
+            assert single_member(await zipped.read()) == app[EXPOSITION].get(*fmt)
+    finally:
+        await client.close()
+        await poller.close()
+
+
+def test_pieces_join_parts_whole_and_in_order() -> None:
+    parts = (b"ab", b"c", memoryview(b"defg"), b"", b"h" * 10, b"ij")
+    for size in (1, 3, 5, 100):
+        got = list(pieces(parts, size))
+        assert b"".join(got) == b"abcdefghhhhhhhhhhij"
+        assert all(len(piece) < size + 10 for piece in got)  # a part is never split

@@ -16,7 +16,7 @@ from exporter.config.webconfig import BasicAuth, WebConfig
 from exporter.serve.exposition import Exposition, accepts_gzip, negotiate
 from exporter.serve.guard import HEADER_TIMEOUT, Guard, GuardedSite, RequestLog
 from exporter.serve.home import Home
-from exporter.serve.render import Renderer, registry_renderer
+from exporter.serve.render import Renderer, pieces, registry_renderer
 from exporter.serve.status_page import render_status_page
 from exporter.sync.runtime import Runtime
 
@@ -30,6 +30,11 @@ REGISTRY: web.AppKey[CollectorRegistry] = web.AppKey("registry", CollectorRegist
 HOME: web.AppKey[Home] = web.AppKey("home", Home)
 # Nothing we serve accepts a body beyond a tiny reload POST.
 MAX_REQUEST_BODY = 64 * 1024
+# A body's parts (a few KiB each) are written joined into pieces of this size. A write per
+# part cost a thread switch per part while the home loop is busy (up to 5 ms each, see
+# server_thread.py); of one write of the whole body, what the socket does not take at once is
+# copied into asyncio's buffer (18 MiB at 10,000 applications, for each scrape in flight).
+WRITE_SIZE = 256 * 1024
 
 
 async def metrics(request: web.Request) -> web.StreamResponse:
@@ -41,12 +46,12 @@ async def metrics(request: web.Request) -> web.StreamResponse:
         headers["Content-Encoding"] = "gzip"
     if len(parts) == 1:
         return web.Response(body=parts[0], headers=headers)
-    # Sent part by part: joining them would copy the whole body (16 MiB at 10,000 apps).
+    # Sent piece by piece: joining the parts would copy the whole body (20 MiB at 10,000 apps).
     response = web.StreamResponse(headers=headers)
     response.content_length = sum(len(part) for part in parts)
     await response.prepare(request)
-    for part in parts:
-        await response.write(part)
+    for piece in pieces(parts, WRITE_SIZE):
+        await response.write(piece)
     await response.write_eof()
     return response
 
