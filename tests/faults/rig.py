@@ -74,7 +74,7 @@ class Rig:
 
 
 FAULTS: list[tuple[str, Fault | None, str]] = [
-    ("timeout before headers", Fault("slow", seconds=0.6), "timeout"),  # twice the deadline
+    ("timeout before headers", Fault("slow", seconds=1.2), "timeout"),  # twice the deadline
     ("slow drip past the deadline", Fault("drip", seconds=0.2), "timeout"),
     ("reset mid-body", Fault("reset"), "connection"),
     ("401", Fault("unauthorized"), "http_401"),
