@@ -13,7 +13,7 @@ from pathlib import Path
 
 from prometheus_client import CollectorRegistry
 
-from exporter import __version__, gctuning
+from exporter import __version__, gctuning, memtuning
 from exporter.config.load import ConfigError, load_config
 from exporter.config.targets import resolve
 from exporter.config.webconfig import load_web_config, server_ssl_context
@@ -243,6 +243,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+    memtuning.tune()  # before the loop starts threads and the first sync's buffers
     try:
         return asyncio.run(run(args))
     except ConfigError as exc:
