@@ -172,14 +172,13 @@ class Builder:
         if tag is None or tag == "!":
             tag = self._source.resolve(ScalarNode, event.value, event.implicit)
         top = self._stack[-1] if self._stack else None
-        as_key = top is not None and isinstance(top.items, dict) and top.key is _NO_KEY
-        if as_key and tag == MERGE_TAG:
-            top.key, top.key_mark, top.merging = None, _at(event), True  # type: ignore[union-attr]
-            return
-        if as_key:
-            if event.value in top.keys:  # type: ignore[union-attr]
+        if top is not None and isinstance(top.items, dict) and top.key is _NO_KEY:  # a key
+            if tag == MERGE_TAG:
+                top.key, top.key_mark, top.merging = None, _at(event), True
+                return
+            if event.value in top.keys:
                 raise LimitError(None, None, f"duplicate key {event.value!r}", _at(event))
-            top.keys.add(event.value)  # type: ignore[union-attr]
+            top.keys.add(event.value)
             if tag == VALUE_TAG:
                 tag = STR_TAG
         node = ScalarNode(tag, event.value, _at(event), None, style=event.style)

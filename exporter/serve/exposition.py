@@ -160,6 +160,12 @@ class Exposition:
             return self._render.parts(encoder, content_type)
         return (self._render(encoder, content_type),)
 
+    async def _parts_async(self, encoder: Encoder, content_type: str) -> Parts:
+        """_parts, letting the home loop run between the renderer's steps."""
+        if isinstance(self._render, IncrementalRenderer):
+            return await self._render.parts_async(encoder, content_type)
+        return self._parts(encoder, content_type)
+
     async def served(self, encoder: Encoder, content_type: str, *, gzipped: bool = False) -> Answer:
         """What /metrics sends: parts(), except that once a render costs more than
         BACKGROUND_COST (thousands of applications), an outdated body is served while the
@@ -224,10 +230,7 @@ class Exposition:
         try:
             old = self._bodies.get(content_type)
             started = self._monotonic()
-            if isinstance(self._render, IncrementalRenderer):
-                identity = await self._render.parts_async(encoder, content_type)
-            else:
-                identity = (self._render(encoder, content_type),)
+            identity = await self._parts_async(encoder, content_type)
             body = _Body(generation, started, identity, epoch)
             # The wall time (with what ran between its steps); a compression thread's is not.
             body.cost = self._monotonic() - started

@@ -48,7 +48,6 @@ class ServingThread:
         port: int,
         ssl_context: ssl.SSLContext | None = None,
     ) -> web.AppRunner:
-        self._interval = sys.getswitchinterval()
         sys.setswitchinterval(min(SWITCH_INTERVAL, self._interval))
         self._thread.start()
         try:
