@@ -30,6 +30,7 @@ from yaml.events import (
     Event,
     MappingStartEvent,
     ScalarEvent,
+    SequenceStartEvent,
     StreamEndEvent,
 )
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
@@ -43,6 +44,10 @@ _NO_KEY: Any = object()
 # Where an event starts: yaml.error.Mark from PyYAML's parser, yaml._yaml.Mark from libyaml's;
 # only ever handed back to PyYAML's errors.
 Mark = Any
+
+
+# The events that open a collection (the builder dispatches on the event's exact type).
+_STARTS = frozenset((MappingStartEvent, SequenceStartEvent))
 
 
 def _at(event: Event) -> Mark:
@@ -98,6 +103,7 @@ class Builder:
         # One object per distinct string: keys and values such as `type: jira` or a shared
         # username repeat in every application (1.6 MiB of copies at 10,000).
         self._strings: dict[str, str] = {}
+        self._plain: dict[str, str] = {}  # plain scalar -> its resolved tag (see _tag)
 
     def single_document(self) -> Any:
         """The data of the stream's only document (None for an empty stream)."""
@@ -121,14 +127,16 @@ class Builder:
         return data
 
     def _document(self) -> Any:
-        self._node(self._source.get_event())
+        get, node = self._source.get_event, self._node
+        node(get())
         while self._stack:
-            self._node(self._source.get_event())
+            node(get())
         return self._root
 
     def _node(self, event: Event) -> None:
         stack = self._stack
-        if not isinstance(event, (ScalarEvent, AliasEvent, CollectionStartEvent)):
+        kind = type(event)
+        if kind is not ScalarEvent and kind is not AliasEvent and kind not in _STARTS:
             # The end of the innermost collection (the parser pairs them).
             self._close(stack.pop())
             return
@@ -139,10 +147,10 @@ class Builder:
             )
         if self._nodes > self._limits.nodes:
             raise LimitError(None, None, f"more than {self._limits.nodes} nodes", _at(event))
-        if isinstance(event, AliasEvent):
-            self._alias(event)
+        if kind is AliasEvent:
+            self._alias(event)  # type: ignore[arg-type]
             return
-        anchor = event.anchor
+        anchor = event.anchor  # type: ignore[attr-defined]
         if anchor is not None and (anchor in self._anchors or anchor in self._opened):
             first = self._opened.get(anchor) or self._anchors[anchor][2]
             raise ComposerError(
@@ -151,10 +159,10 @@ class Builder:
                 "second occurrence",
                 _at(event),
             )
-        if isinstance(event, ScalarEvent):
-            self._scalar(event)
+        if kind is ScalarEvent:
+            self._scalar(event)  # type: ignore[arg-type]
         else:
-            self._open(event)
+            self._open(event)  # type: ignore[arg-type]
 
     def _alias(self, event: AliasEvent) -> None:
         name = event.anchor
@@ -168,26 +176,59 @@ class Builder:
         self._add(data, size, _at(event))
 
     def _scalar(self, event: ScalarEvent) -> None:
-        tag = event.tag
+        value, tag = event.value, event.tag
         if tag is None or tag == "!":
-            tag = self._source.resolve(ScalarNode, event.value, event.implicit)
-        top = self._stack[-1] if self._stack else None
-        if top is not None and isinstance(top.items, dict) and top.key is _NO_KEY:  # a key
+            tag = self._tag(value, event.implicit)
+        stack = self._stack
+        top = stack[-1] if stack else None
+        if top is not None and top.key is _NO_KEY and type(top.items) is dict:  # a key
             if tag == MERGE_TAG:
                 top.key, top.key_mark, top.merging = None, _at(event), True
                 return
-            if event.value in top.keys:
-                raise LimitError(None, None, f"duplicate key {event.value!r}", _at(event))
-            top.keys.add(event.value)
+            if value in top.keys:
+                raise LimitError(None, None, f"duplicate key {value!r}", _at(event))
+            top.keys.add(value)
             if tag == VALUE_TAG:
                 tag = STR_TAG
-        node = ScalarNode(tag, event.value, _at(event), None, style=event.style)
-        data = self._source.construct_scalar_data(node)
-        if type(data) is str:
-            data = self._strings.setdefault(data, data)
+        if tag == STR_TAG:
+            # What SafeConstructor.construct_yaml_str gives, without a node to give it.
+            data: Any = self._strings.setdefault(value, value)
+        else:
+            node = ScalarNode(tag, value, _at(event), None, style=event.style)
+            data = self._source.construct_scalar_data(node)
+            if type(data) is str:
+                data = self._strings.setdefault(data, data)
         if event.anchor is not None:
             self._anchors[event.anchor] = (data, 1, _at(event))
-        self._add(data, 1, _at(event))
+        if top is None or top.merging or type(data) is not str:
+            self._add(data, 1, _at(event))
+            return
+        # _add for a string into an open collection, inline: most events are one.
+        top.size += 1
+        if top.size > self._limits.nodes:
+            raise LimitError(
+                None, None, f"aliases expand to more than {self._limits.nodes} nodes", top.mark
+            )
+        items = top.items
+        if type(items) is list:
+            items.append(data)
+        elif top.key is _NO_KEY:
+            top.key = data  # key_mark is only read for a `<<` key, which returned above
+        else:
+            items[top.key] = data
+            top.key = _NO_KEY
+
+    def _tag(self, value: str, implicit: tuple[bool, bool]) -> str:
+        """The resolver's tag, looked up once per distinct plain scalar: the resolver tries
+        its regular expressions for every one, and the same keys and values repeat in every
+        application. Without path resolvers (SafeLoader has none) the tag depends on nothing
+        else."""
+        if not implicit[0]:
+            return self._source.resolve(ScalarNode, value, implicit)
+        tag = self._plain.get(value)
+        if tag is None:
+            tag = self._plain[value] = self._source.resolve(ScalarNode, value, implicit)
+        return tag
 
     def _open(self, event: CollectionStartEvent) -> None:
         mapping = isinstance(event, MappingStartEvent)
