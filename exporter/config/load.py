@@ -18,7 +18,7 @@ from exporter.apptypes import APPS_TYPES, SCANNED_TYPES, TYPES
 from exporter.config.compact import share_fields_sets
 from exporter.config.files import read_file
 from exporter.config.models import APPS_KEYS, USER_SCAN_KEYS, ApplicationBase, Global, Model
-from exporter.config.targets import resolve
+from exporter.config.targets import interval_of, timeout_of
 from exporter.config.yamlsafe import YAMLProblem, load_yaml
 
 
@@ -167,8 +167,9 @@ def _check_files(config: Config) -> list[str]:
                     f"applications[{index}].link.{key}: cannot read {str(path)!r}: "
                     f"{exc.strerror or exc}"
                 )
-    for index, resolved in enumerate(resolve(config).targets):
-        timeout, interval = resolved.timeout, resolved.interval
+    # The two settings alone, not a resolve of every target: the caller resolves them next.
+    for index, app in enumerate(config.applications):
+        timeout, interval = timeout_of(config, app), interval_of(config, app)
         if timeout > interval:
             problems.append(
                 f"applications[{index}]: timeout ({timeout:g}s) must not exceed "
