@@ -112,8 +112,12 @@ def test_body_is_what_one_registry_with_both_renders_at_every_scrape(
     assert single_member(exposition.get(encoder, content_type, gzipped=True)) == plain
 
     # The cached compressor is copied, not consumed: the next live part is just as whole.
+    # The compressed cached part is sent as it is, before the tail's: never a joined copy.
+    head = exposition.parts(encoder, content_type, gzipped=True)[0]
     proc.set(rss_pages=5000, utime=451)
     clock[0] += Exposition.LIVE_MAX_AGE
+    zipped = exposition.parts(encoder, content_type, gzipped=True)
+    assert len(zipped) == 2 and zipped[0] is head
     again = single_member(exposition.get(encoder, content_type, gzipped=True))
     assert again.decode() == oracle(r, proc, encoder).decode()
     assert counting.renders == 1  # the license part was rendered once for all of them

@@ -79,7 +79,10 @@ class _Body:
     live_at: float = -math.inf
     tail: bytes = b""
     full: bytes | None = None  # the joined identity answer, once get() asked for it
-    full_gzipped: bytes | None = None
+    # What follows gzip_head in the gzip answer: the live tail compressed, the gzip trailer.
+    # Sent after gzip_head, never joined to it (a second copy of the compressed body, 2.5 MiB
+    # at 10,000 applications).
+    gzip_tail: bytes | None = None
 
 
 class Exposition:
@@ -130,6 +133,8 @@ class Exposition:
         parts = self.parts(encoder, content_type, gzipped=gzipped)
         if len(parts) == 1 and isinstance(parts[0], bytes):
             return parts[0]
+        if gzipped:
+            return b"".join(parts)
         body = self._bodies[content_type]
         if body.full is None:
             body.full = b"".join(parts)
@@ -138,7 +143,7 @@ class Exposition:
     def parts(self, encoder: Encoder, content_type: str, *, gzipped: bool = False) -> Answer:
         """The answer as the parts to send one after the other: the identity body is the
         rendered body's parts (with live metrics: without its trailer, then the live tail),
-        the gzip body one part."""
+        the gzip body one part (with live metrics: the cached part's, then the tail's)."""
         body = self._current(encoder, content_type)
         return self._answer(body, encoder, gzipped, self._monotonic())
 
@@ -284,10 +289,10 @@ class Exposition:
         if now - body.live_at >= self.LIVE_MAX_AGE:
             # The live registry's own trailer is dropped: one "# EOF", at the very end.
             body.tail = encoder(self._live).removesuffix(trailer) + trailer
-            body.live_at, body.full, body.full_gzipped = now, None, None
+            body.live_at, body.full, body.gzip_tail = now, None, None
         if not gzipped:
             return (*head, body.tail)
-        if body.full_gzipped is None:
+        if body.gzip_tail is None:
             if body.compressor is None:
                 started = self._monotonic()
                 body.compressor = _compressor()
@@ -295,10 +300,8 @@ class Exposition:
                 body.cost += self._monotonic() - started
             # copy() leaves the cached compressor where the head ended, for the next tail.
             finishing = body.compressor.copy()
-            body.full_gzipped = b"".join(
-                (body.gzip_head, finishing.compress(body.tail), finishing.flush())
-            )
-        return (body.full_gzipped,)
+            body.gzip_tail = finishing.compress(body.tail) + finishing.flush()
+        return (body.gzip_head, body.gzip_tail)
 
 
 def _retrieved(future: asyncio.Future[_Body]) -> None:
