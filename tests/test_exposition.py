@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import gzip
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 import pytest
-from prometheus_client.core import Metric
 
 from exporter import cli
+from exporter import metrics as m
 from exporter.config.targets import CostTarget
 from exporter.serve import render
-from exporter.serve.collector import Placed, ReloadStatus
+from exporter.serve.collector import Batch, Families, LicenseCollector, Placed, ReloadStatus
 from exporter.serve.exposition import Exposition, accepts_gzip
 from exporter.serve.render import MAX_FORMATS, Encoder, LayoutError, check_layout
 from exporter.sources.model import (
@@ -164,13 +164,15 @@ def test_no_applications_and_awkward_label_values(fmt: tuple[Encoder, str]) -> N
 def test_formats_only_the_applications_that_changed(monkeypatch: pytest.MonkeyPatch) -> None:
     r = rig()
     formatted: list[str] = []
-    original = r.collector.application_families
+    original = r.collector.batch_families
 
-    def counting(name: str, s: AppState, now: float) -> list[Metric]:
-        formatted.append(name)
-        return original(name, s, now)
+    def counting(members: Sequence[tuple[str, AppState]], now: float) -> Batch:
+        formatted.extend(name for name, _ in members)
+        return original(members, now)
 
-    monkeypatch.setattr(r.collector, "application_families", counting)
+    # The renderer formats what changed in one batch per block (application_families is
+    # for an application whose batch failed: tests below).
+    monkeypatch.setattr(r.collector, "batch_families", counting)
     r.check(TEXT)
     assert sorted(formatted) == ["bb", "jira-a", "jira-b"]
     formatted.clear()
@@ -395,3 +397,48 @@ async def test_the_stepwise_render_gives_the_same_bytes(monkeypatch: pytest.Monk
         assert await r.renderer.render_async(*fmt) == r.check(fmt)
     r.states["jira-a"].sync.last_duration = 9.5  # a change is picked up stepwise too
     assert await r.renderer.render_async(*TEXT) == TEXT[0](r.registry)
+
+
+def test_an_application_that_fails_to_render_keeps_its_sync_samples_and_spares_the_others(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Its block renders in one batch; the batch fails, so each member renders alone and only
+    the broken one loses its license samples, logged once (without the error's text, which
+    can quote an upstream value) until it renders again."""
+    r = rig()
+    original = LicenseCollector._add_license
+
+    def broken(families: Families, application: str, p: ProductLicense) -> None:
+        if application == "jira-b":
+            raise ValueError("upstream said 's3cret'")
+        original(families, application, p)
+
+    monkeypatch.setattr(LicenseCollector, "_add_license", staticmethod(broken))
+    seats = m.SEATS_USED.name.encode()
+    sync_up = m.SYNC_UP.name.encode()
+    for _ in range(2):
+        body = r.renderer(*TEXT)
+        assert b'%s{application="jira-a",product="jira-software"} 12.0' % seats in body
+        assert b'%s{application="bb",product="bitbucket"} 40.0' % seats in body
+        assert b'application="jira-b",product' not in body
+        assert b'%s{application="jira-b"} 1.0' % sync_up in body
+    failed = [rec.getMessage() for rec in caplog.records if "rendering" in rec.getMessage()]
+    assert failed == [
+        "rendering an application failed, its license and user samples are left out "
+        "application=jira-b error=ValueError"
+    ]
+
+    monkeypatch.setattr(LicenseCollector, "_add_license", staticmethod(original))
+    r.states["jira-b"].sync.last_duration = 9.0  # a new fingerprint: rendered again, whole
+    r.check(TEXT)
+    assert r.renderer._failing == set()
+
+
+def test_a_batch_whose_lines_do_not_match_its_samples_is_a_layout_error() -> None:
+    """Each sample is one line: an encoder that wrote otherwise would mix applications up."""
+    batch = Batch([], [3], [[1], [2]])
+    assert render._split({3: b"a 1\nb 1\n"}, batch) == [((3, b"a 1\n"),), ((3, b"b 1\n"),)]
+    with pytest.raises(LayoutError, match="fewer lines than samples at position 3"):
+        render._split({3: b"a 1\n"}, batch)
+    with pytest.raises(LayoutError, match="more lines than samples at position 3"):
+        render._split({3: b"a 1\nb 1\nc 1\n"}, batch)

@@ -17,6 +17,7 @@ from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Final
 
 from prometheus_client import CollectorRegistry
@@ -24,7 +25,7 @@ from prometheus_client.core import Metric
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 
-from exporter.serve.collector import LicenseCollector, Placed, new_families
+from exporter.serve.collector import Batch, LicenseCollector, Placed, new_families
 from exporter.sync.poller import AppState
 
 log = logging.getLogger(__name__)
@@ -125,12 +126,16 @@ class _Block:
     names: tuple[str, ...]
     fingerprints: tuple[tuple[object, ...], ...]
     lines: tuple[bytes, ...]
-    offsets: tuple[array[int], ...]  # per family: len(names) + 1 positions
+    # Per family: len(names) + 1 positions in its lines, None where the block has none (most
+    # families are one application type's: 45 arrays a block were 3.9 MiB at 10,000).
+    offsets: tuple[array[int] | None, ...]
 
     def chunk(self, index: int) -> Chunk:
         """The lines of application `index`, as its render gave them."""
         parts = []
         for position, (joined, offsets) in enumerate(zip(self.lines, self.offsets, strict=True)):
+            if offsets is None:
+                continue
             start, end = offsets[index], offsets[index + 1]
             if end > start:
                 parts.append((position, joined[start:end]))
@@ -140,18 +145,24 @@ class _Block:
 def _join(
     names: tuple[str, ...], fps: tuple[tuple[object, ...], ...], chunks: list[Chunk], families: int
 ) -> _Block:
-    columns: list[list[bytes]] = [[] for _ in range(families)]
-    # Unsigned 64-bit: 8 bytes an entry, where a tuple of ints would hold an object each.
-    offsets = [array("Q", [0]) for _ in range(families)]
-    ends = [0] * families
-    for chunk in chunks:
+    columns: dict[int, list[bytes]] = {}  # position -> its lines, application by application
+    sizes: dict[int, list[int]] = {}  # position -> each application's length of them
+    for index, chunk in enumerate(chunks):
         for position, part in chunk:
-            columns[position].append(part)
-            ends[position] += len(part)
-        for position in range(families):
-            offsets[position].append(ends[position])
-    joined = tuple(b"".join(column) for column in columns)
-    return _Block(names, fps, joined, tuple(offsets))
+            column = columns.get(position)
+            if column is None:
+                column = columns[position] = []
+                sizes[position] = [0] * len(chunks)
+            column.append(part)
+            sizes[position][index] = len(part)
+    lines = [b""] * families
+    offsets: list[array[int] | None] = [None] * families
+    for position, column in columns.items():
+        lines[position] = b"".join(column)
+        # Unsigned 32-bit: 4 bytes an entry, where a tuple of ints would hold an object each
+        # (a block's lines of one family are far below 4 GiB; more would raise OverflowError).
+        offsets[position] = array("I", accumulate(sizes[position], initial=0))
+    return _Block(names, fps, tuple(lines), tuple(offsets))
 
 
 def _step(steps: Generator[None, None, Parts]) -> Parts | None:
@@ -236,13 +247,19 @@ class IncrementalRenderer:
                 if where is None:
                     where = {n: (b, i) for b in old for i, n in enumerate(b.names)}
                 previous = where
-            chunks = []
-            for (name, state), fingerprint in zip(members, fps, strict=True):
+            chunks: list[Chunk] = []
+            changed: list[int] = []  # members whose lines are rendered again, together
+            for index, ((name, _), fingerprint) in enumerate(zip(members, fps, strict=True)):
                 found = previous.get(name)
                 if found is not None and found[0].fingerprints[found[1]] == fingerprint:
                     chunks.append(found[0].chunk(found[1]))
                 else:
-                    chunks.append(self._application(layout, encoder, name, state, now))
+                    chunks.append(())
+                    changed.append(index)
+            if changed:
+                fresh = self._applications(layout, encoder, [members[i] for i in changed], now)
+                for index, chunk in zip(changed, fresh, strict=True):
+                    chunks[index] = chunk
             blocks.append(_join(names, fps, chunks, len(layout.headers)))
         self._blocks[content_type] = blocks
         columns: list[list[bytes]] = [[header] for header in layout.headers]
@@ -253,6 +270,30 @@ class IncrementalRenderer:
         _append(columns, layout.render(encoder, collector.exporter_families()))
         columns.append([layout.trailer])
         return tuple(part for column in columns for part in column if part)
+
+    def _applications(
+        self,
+        layout: _Layout,
+        encoder: Encoder,
+        members: list[tuple[str, AppState]],
+        now: float,
+    ) -> list[Chunk]:
+        """The lines of each of `members`, from one encoder call for them all: an encoder call
+        per application formatted every family header again and cost 0.1 ms per application
+        (the first render of 10,000 took 0.7 s, which the first scrape waited for). Each
+        sample is one line, so each application's lines are its samples' count of lines in
+        its families' text. If any of them fails to render, each is rendered on its own, so
+        that the failure stays with the application it belongs to."""
+        try:
+            batch = self._collector.batch_families(members, now)
+            text = dict(layout.render(encoder, batch.placed))
+        except LayoutError:
+            raise
+        except Exception:
+            return [self._application(layout, encoder, n, state, now) for n, state in members]
+        if self._failing:
+            self._failing.difference_update(name for name, _ in members)
+        return _split(text, batch)
 
     def _application(
         self, layout: _Layout, encoder: Encoder, name: str, state: AppState, now: float
@@ -308,6 +349,31 @@ def check_layout() -> None:
         ours = b"".join(layout.headers[pos] + lines for pos, lines in chunk) + layout.trailer
         if ours != encoder(_Families(families.values())):
             raise LayoutError(f"{content_type}: the incremental render differs from the full one")
+
+
+def _split(text: dict[int, bytes], batch: Batch) -> list[Chunk]:
+    """Each application's lines in `text` (the batch's lines by family position), as a
+    render of it alone gives them: a sample is one line, in the order it was added."""
+    counts = batch.counts
+    parts: list[list[tuple[int, bytes]]] = [[] for _ in counts]
+    for j, position in enumerate(batch.positions):
+        lines = text.get(position, b"")
+        start = before = 0
+        for i, after in enumerate(counts):
+            samples = after[j] if j < len(after) else 0
+            if samples == before:
+                continue
+            end = start
+            try:
+                for _ in range(samples - before):
+                    end = lines.index(b"\n", end) + 1
+            except ValueError:
+                raise LayoutError(f"fewer lines than samples at position {position}") from None
+            parts[i].append((position, lines[start:end]))
+            start, before = end, samples
+        if start != len(lines):
+            raise LayoutError(f"more lines than samples at position {position}")
+    return [tuple(sorted(chunk)) for chunk in parts]
 
 
 def _append(columns: list[list[bytes]], chunk: Chunk) -> None:
