@@ -199,6 +199,36 @@ def test_models_share_their_sets_of_given_fields_and_stay_the_same() -> None:
     )
 
 
+def test_equal_nested_models_are_one_object_unless_given_differently() -> None:
+    """config.compact: one service account's BasicAuth (and SecretStr) for every application
+    that uses it; written with another set of keys, it stays its own, so dumps are unchanged."""
+    auth = {"username": "svc", "password": "s3cret"}
+    data = {
+        "applications": [
+            app(name="a", link={"url": "https://a.example.com", "basic_auth": auth}),
+            app(name="b", link={"url": "https://b.example.com", "basic_auth": dict(auth)}),
+            app(
+                name="c",
+                link={
+                    "url": "https://c.example.com",
+                    "basic_auth": {**auth, "password_file": None},
+                },
+            ),
+            app(name="d", link={"url": "https://d.example.com", "basic_auth": {"username": "x"}}),
+        ]
+    }
+    config = parse_config(data)
+    a, b, c, d = (application.link for application in config.applications)
+    assert a.basic_auth is b.basic_auth and a is not b
+    assert c.basic_auth == a.basic_auth and c.basic_auth is not a.basic_auth
+    assert d.basic_auth is not None and d.basic_auth.username == "x"
+    assert a.tls_config is b.tls_config is c.tls_config
+    assert config == Config.model_validate(data)
+    dumped = [application.model_dump(exclude_unset=True) for application in config.applications]
+    expected = Config.model_validate(data).applications
+    assert dumped == [application.model_dump(exclude_unset=True) for application in expected]
+
+
 INVALID: list[tuple[Any, list[str]]] = [
     ([1, 2], ["(top level): must be a mapping with an applications list"]),
     ({"applications": [app()], "globals": {}}, ["globals: unknown key"]),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Annotated, Any
 
@@ -40,6 +41,14 @@ def parse_duration(value: object) -> float:
     """Seconds in a Prometheus duration string; bare numbers are refused, as Prometheus does."""
     if not isinstance(value, str):
         raise ValueError(f"{_show(value)} is not a duration: write it with a unit, e.g. 30s or 5m")
+    return _seconds(value)
+
+
+# Resolving targets parses each application's inactive periods; the same few strings recur in
+# every one (20,000 parses at 10,000 applications, a third of the resolve). A refused string
+# raises and is not cached.
+@functools.lru_cache(maxsize=1024)
+def _seconds(value: str) -> float:
     match = _DURATION.match(value.strip())
     if not value.strip() or match is None:
         raise ValueError(
