@@ -238,8 +238,21 @@ def test_output_that_differs_from_a_full_render_stops_the_start(
     def dropping(self: render._Layout, encoder: Encoder, placed: list[Placed]) -> object:
         return original(self, encoder, placed[1:])
 
+    monkeypatch.setattr("exporter.serve.render.fast_for", lambda encoder: False)
     monkeypatch.setattr("exporter.serve.render._Layout.render", dropping)
     with pytest.raises(LayoutError, match="differs from the full one"):
+        check_layout()
+
+
+def test_sample_lines_formatted_otherwise_than_prometheus_client_stop_the_start(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """serve/lines.py formats what the encoders would: a prometheus_client that formats a value
+    or an escape otherwise (here: repr for floatToGoString) is refused at start-up."""
+    from exporter.serve import lines
+
+    monkeypatch.setattr(lines, "floatToGoString", repr)
+    with pytest.raises(LayoutError, match="formats samples otherwise than the encoder"):
         check_layout()
 
 

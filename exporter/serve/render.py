@@ -5,14 +5,17 @@ prometheus_client's encoder gives.
 prometheus_client formats every sample on every render (about 0.1 ms a sample, 65 % of a
 render). Between two scrapes usually one application in a hundred has finished a sync, so the
 renderer keeps each application's formatted lines and formats again only those whose
-fingerprint (what the collector reads from them) changed. The lines still come from
-prometheus_client's own encoders; check_layout() proves at start-up that they can be split.
+fingerprint (what the collector reads from them) changed, those of a block in one go. The
+headers come from prometheus_client's own encoders, and so do the sample lines for any format
+serve/lines.py does not format exactly as they do; check_layout() proves at start-up that the
+encoders' output can be split and that serve/lines.py matches it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Generator, Iterable, Iterator
@@ -25,7 +28,9 @@ from prometheus_client.core import Metric
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 
+from exporter.metrics import ALL_METRICS
 from exporter.serve.collector import Batch, LicenseCollector, Placed, new_families
+from exporter.serve.lines import fast_for, legacy_names, lines
 from exporter.sync.poller import AppState
 
 log = logging.getLogger(__name__)
@@ -72,6 +77,7 @@ class _Layout:
 
     headers: tuple[bytes, ...]
     trailer: bytes
+    fast: bool = False  # sample lines formatted by serve/lines.py, not by the encoder
 
     @classmethod
     def of(cls, encoder: Encoder) -> _Layout:
@@ -80,10 +86,17 @@ class _Layout:
             encoder(_Families((family,))).removesuffix(trailer)
             for family in new_families().values()
         )
-        return cls(headers, trailer)
+        return cls(headers, trailer, fast_for(encoder) and legacy_names(ALL_METRICS))
 
     def render(self, encoder: Encoder, placed: list[Placed]) -> Chunk:
-        """The sample lines of each family in `placed`, by position, formatted by `encoder`.
+        """The sample lines of each family in `placed`, by position, formatted as `encoder`
+        formats them."""
+        if self.fast:
+            return tuple((position, lines(family)) for position, family in placed)
+        return self.encoded(encoder, placed)
+
+    def encoded(self, encoder: Encoder, placed: list[Placed]) -> Chunk:
+        """render(), by `encoder` itself: its text split at the family headers.
 
         Headers start with '#' and no sample line does, so each header is found exactly.
         """
@@ -326,7 +339,13 @@ class IncrementalRenderer:
 
 
 # The formats Prometheus and people ask for: OpenMetrics, and the text format.
-CHECKED_ACCEPTS: Final = ("application/openmetrics-text; version=1.0.0", "text/plain")
+CHECKED_ACCEPTS: Final = (
+    "application/openmetrics-text; version=1.0.0",
+    "text/plain",
+    # Prometheus 3 asks for UTF-8 names; legacy ones are laid out as above (serve/lines.py).
+    "application/openmetrics-text; version=1.0.0; escaping=allow-utf-8",
+    "text/plain; version=1.0.0; escaping=allow-utf-8",
+)
 
 
 def check_layout() -> None:
@@ -339,16 +358,42 @@ def check_layout() -> None:
     for spec, family in families.items():
         family.add_metric(["x"] * len(spec.labels), 1)
     placed: list[Placed] = list(enumerate(families.values()))
+    tricky = _tricky_families()
     for accept in CHECKED_ACCEPTS:
         encoder, content_type = choose_encoder(accept)
         try:
             layout = _Layout.of(encoder)
             chunk = layout.render(encoder, placed)
+            if layout.fast and layout.render(encoder, tricky) != layout.encoded(encoder, tricky):
+                raise LayoutError("serve/lines.py formats samples otherwise than the encoder")
         except ValueError as exc:
             raise LayoutError(f"{content_type}: {exc}") from None
-        ours = b"".join(layout.headers[pos] + lines for pos, lines in chunk) + layout.trailer
+        ours = b"".join(layout.headers[pos] + text for pos, text in chunk) + layout.trailer
         if ours != encoder(_Families(families.values())):
             raise LayoutError(f"{content_type}: the incremental render differs from the full one")
+
+
+def _tricky_families() -> list[Placed]:
+    """A gauge and a counter family with samples whose label values need escaping and whose
+    values are formatted in each of floatToGoString's ways (every family's names are
+    checked by the full render above)."""
+    values = (0, 1, 1.5, 2**53 + 1, 1e-300, 1e21, 123456789.125, math.inf, math.nan)
+    texts = ("", 'say "hi"', "back\\slash", "two\nlines", "ünïcødé ✓", "a=b,c}")
+    families = new_families()
+    placed: list[Placed] = []
+    for kind in ("gauge", "counter"):
+        position, (spec, family) = next(
+            (i, item)
+            for i, item in enumerate(families.items())
+            if item[0].type == kind and item[0].labels
+        )
+        for i, value in enumerate(values):
+            if kind == "counter" and math.isnan(value):
+                continue  # a counter refuses NaN itself
+            labels = [f"{texts[(i + j) % len(texts)]}{i}" for j in range(len(spec.labels))]
+            family.add_metric(labels, value)
+        placed.append((position, family))
+    return sorted(placed, key=lambda item: item[0])
 
 
 def _split(text: dict[int, bytes], batch: Batch) -> list[Chunk]:
@@ -377,8 +422,8 @@ def _split(text: dict[int, bytes], batch: Batch) -> list[Chunk]:
 
 
 def _append(columns: list[list[bytes]], chunk: Chunk) -> None:
-    for position, lines in chunk:
-        columns[position].append(lines)
+    for position, text in chunk:
+        columns[position].append(text)
 
 
 def pieces(parts: Iterable[bytes | memoryview], size: int) -> Iterator[bytes | memoryview]:
