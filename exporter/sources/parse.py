@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from datetime import UTC, datetime
 from typing import Any
 
@@ -88,7 +89,7 @@ def label_value(value: str | None) -> str | None:
     if value is None:
         return None
     canonical = re.sub(r"[^0-9A-Z]+", "_", value.upper()).strip("_")
-    return canonical or None
+    return shared(canonical) or None
 
 
 def boolean(obj: dict[str, Any], field: str, path: str) -> bool | None:
@@ -119,8 +120,19 @@ def clean(value: str) -> str:
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        return value.encode("utf-8", "backslashreplace").decode("utf-8")
-    return value
+        value = value.encode("utf-8", "backslashreplace").decode("utf-8")
+    return shared(value)
+
+
+# Strings up to this long are kept once for all applications (see shared).
+SHARED_LENGTH = 64
+
+
+def shared(value: str) -> str:
+    """One object for equal short strings: product keys, license types, group names and app
+    keys repeat in every application's snapshots, and each JSON parse makes new copies
+    (issue #15). sys.intern'ed strings are freed like any other once nothing holds them."""
+    return sys.intern(value) if len(value) <= SHARED_LENGTH else value
 
 
 def epoch_ms(obj: dict[str, Any], field: str, path: str) -> float | None:

@@ -46,3 +46,16 @@ async def test_jira_upm_spellings_agree() -> None:
     snapshot = await jira.fetch(Upstream(routes).client(), make_app())
     types = {p.product: p.license_type for p in snapshot.products}
     assert types["jira-software"] == types["jira-servicedesk"] == "COMMERCIAL"
+
+
+def test_equal_short_strings_from_separate_bodies_are_one_object() -> None:
+    """Every application's snapshots repeat product keys and license types (issue #15)."""
+    import json
+
+    first, second = (json.loads('{"k": "jira-software", "t": "Commercial"}') for _ in range(2))
+    assert first["k"] is not second["k"]  # what json gives: a copy per body
+    path = "/rest/x"
+    assert parse.text(first, "k", path) is parse.text(second, "k", path)
+    assert parse.label_value(first["t"]) is parse.label_value(second["t"])
+    long = "x" * (parse.SHARED_LENGTH + 1)
+    assert parse.text({"k": long}, "k", path) == long  # long values are kept as they are
