@@ -160,3 +160,14 @@ async def test_an_account_without_access_billable_holds_no_seat_and_is_logged(
         "accounts without access_billable, not counted as seats application=cloud-acme count=1"
         in caplog.text
     )
+
+
+def test_a_checkpoint_store_is_empty_until_a_put_and_takes_once() -> None:
+    from exporter.sources.checkpoint import Checkpoints
+
+    store = Checkpoints()
+    assert "users" not in store and store.take("users") is None
+    store.put("users", {"cursor": "c2"})
+    assert "users" in store and store.take("users") == {"cursor": "c2"}
+    assert "users" not in store and store.take("users") is None
+    assert not hasattr(store, "__dict__")  # slotted: one per application (issue #15)
