@@ -54,7 +54,7 @@ class _Sharing:
             return model
 
 
-def share_fields_sets(models: list[BaseModel]) -> None:
+def compact_models(models: list[BaseModel]) -> None:
     """Compacts `models` in place (see the module's docstring); the models themselves stay the
     objects they are, only what they hold is shared."""
     sharing = _Sharing()

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Final, Literal, Union
 from pydantic import ConfigDict, Discriminator, Field, Tag, ValidationError
 
 from exporter.apptypes import APPS_TYPES, SCANNED_TYPES, TYPES
-from exporter.config.compact import share_fields_sets
+from exporter.config.compact import compact_models
 from exporter.config.files import read_file
 from exporter.config.models import APPS_KEYS, USER_SCAN_KEYS, ApplicationBase, Global, Model
 from exporter.config.targets import interval_of, timeout_of
@@ -241,7 +241,7 @@ def parse_config(data: Any, source: str = "config", base_dir: Path | None = None
     problems += _check_files(config)
     if problems:
         raise ConfigError(source, problems)
-    share_fields_sets(list(config.applications))
+    compact_models(list(config.applications))
     return config
 
 

@@ -11,22 +11,22 @@ The fast path applies only where the result is the same by construction: the two
 Prometheus and people ask for (text and OpenMetrics 1.0.0, with the `underscores` or
 `allow-utf-8` escaping of names, which leave legacy names alone), and metric and label
 names of the legacy character set, which the contract and the owner-label validation
-guarantee. The value is formatted by
-prometheus_client's own floatToGoString; label values are escaped as both encoders escape
-them. check_layout() compares the two at start-up and the exporter refuses to start if they
-differ (an upgraded prometheus_client that formats otherwise); tests/test_lines.py compares
-them on random values.
+guarantee. The value is formatted by prometheus_client's own floatToGoString; label values
+are escaped as both encoders escape them. check_layout() compares the two at start-up and the
+exporter refuses to start if they differ (an upgraded prometheus_client that formats
+otherwise); tests/test_lines.py compares them on random values.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from prometheus_client import exposition
 from prometheus_client.core import Metric
 from prometheus_client.openmetrics import exposition as openmetrics
+from prometheus_client.samples import Sample
 from prometheus_client.utils import floatToGoString as _untyped_float_to_go
 
 from exporter import metrics as m
@@ -77,6 +77,11 @@ def _escape(value: str) -> str:
 
 def lines(family: Metric) -> bytes:
     """The sample lines of `family`, without its HELP and TYPE headers."""
+    return sample_lines(family, family.samples)
+
+
+def sample_lines(family: Metric, samples: Sequence[Sample]) -> bytes:
+    """The lines of `samples`, some of `family`'s, as lines(family) has them."""
     if family.type == "counter":
         name = family.name + "_total"
     elif family.type == "gauge":
@@ -84,7 +89,7 @@ def lines(family: Metric) -> bytes:
     else:
         raise NotPlain(family.name)
     out = []
-    for sample in family.samples:
+    for sample in samples:
         # A counter's _created, or any decoration, is laid out otherwise by the encoders.
         if sample.name != name or sample.timestamp is not None or sample.exemplar is not None:
             raise NotPlain(sample.name)

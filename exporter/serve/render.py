@@ -30,7 +30,7 @@ from prometheus_client.registry import Collector
 
 from exporter.metrics import ALL_METRICS
 from exporter.serve.collector import Batch, LicenseCollector, Placed, new_families
-from exporter.serve.lines import fast_for, legacy_names, lines
+from exporter.serve.lines import fast_for, legacy_names, lines, sample_lines
 from exporter.sync.poller import AppState
 
 log = logging.getLogger(__name__)
@@ -299,14 +299,17 @@ class IncrementalRenderer:
         that the failure stays with the application it belongs to."""
         try:
             batch = self._collector.batch_families(members, now)
-            text = dict(layout.render(encoder, batch.placed))
+            if layout.fast:
+                chunks = _formatted(batch)
+            else:
+                chunks = _split(dict(layout.encoded(encoder, batch.placed)), batch)
         except LayoutError:
             raise
         except Exception:
             return [self._application(layout, encoder, n, state, now) for n, state in members]
         if self._failing:
             self._failing.difference_update(name for name, _ in members)
-        return _split(text, batch)
+        return chunks
 
     def _application(
         self, layout: _Layout, encoder: Encoder, name: str, state: AppState, now: float
@@ -396,27 +399,46 @@ def _tricky_families() -> list[Placed]:
     return sorted(placed, key=lambda item: item[0])
 
 
-def _split(text: dict[int, bytes], batch: Batch) -> list[Chunk]:
-    """Each application's lines in `text` (the batch's lines by family position), as a
-    render of it alone gives them: a sample is one line, in the order it was added."""
-    counts = batch.counts
-    parts: list[list[tuple[int, bytes]]] = [[] for _ in counts]
+def _ranges(batch: Batch) -> Iterator[tuple[int, int, int, int]]:
+    """(application, family position, first sample, end sample) for each application's
+    samples in each family of `batch`, family by family, the applications in order."""
     for j, position in enumerate(batch.positions):
-        lines = text.get(position, b"")
-        start = before = 0
-        for i, after in enumerate(counts):
+        before = 0
+        for i, after in enumerate(batch.counts):
             samples = after[j] if j < len(after) else 0
-            if samples == before:
-                continue
-            end = start
-            try:
-                for _ in range(samples - before):
-                    end = lines.index(b"\n", end) + 1
-            except ValueError:
-                raise LayoutError(f"fewer lines than samples at position {position}") from None
-            parts[i].append((position, lines[start:end]))
-            start, before = end, samples
-        if start != len(lines):
+            if samples != before:
+                yield i, position, before, samples
+                before = samples
+
+
+def _formatted(batch: Batch) -> list[Chunk]:
+    """Each application's lines of `batch`, formatted by serve/lines.py from its own samples."""
+    families = dict(batch.placed)
+    parts: list[list[tuple[int, bytes]]] = [[] for _ in batch.counts]
+    for i, position, first, end in _ranges(batch):
+        family = families[position]
+        parts[i].append((position, sample_lines(family, family.samples[first:end])))
+    return [tuple(sorted(chunk)) for chunk in parts]
+
+
+def _split(text: dict[int, bytes], batch: Batch) -> list[Chunk]:
+    """Each application's lines in `text` (an encoder's lines of the batch by family
+    position), as a render of it alone gives them: a sample is one line, in the order it was
+    added."""
+    parts: list[list[tuple[int, bytes]]] = [[] for _ in batch.counts]
+    ends = dict.fromkeys(text, 0)  # position -> where its next application's lines start
+    for i, position, first, last in _ranges(batch):
+        lines, start = text.get(position, b""), ends.get(position, 0)
+        end = start
+        try:
+            for _ in range(last - first):
+                end = lines.index(b"\n", end) + 1
+        except ValueError:
+            raise LayoutError(f"fewer lines than samples at position {position}") from None
+        parts[i].append((position, lines[start:end]))
+        ends[position] = end
+    for position, lines in text.items():
+        if ends[position] != len(lines):
             raise LayoutError(f"more lines than samples at position {position}")
     return [tuple(sorted(chunk)) for chunk in parts]
 
