@@ -129,6 +129,7 @@ async def run(args: argparse.Namespace) -> int:
     )
     registry = CollectorRegistry(auto_describe=False)
     registry.register(collector)  # alone: IncrementalRenderer renders exactly this registry
+    await poller.prepare()
     gctuning.tune()  # what start-up built lives as long as the process: out of every collection
     host, port = args.listen
     descriptors = raise_descriptor_limit()

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import random
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,7 +13,7 @@ from exporter.config.models import ApplicationBase as Application
 from exporter.sources.http import LinkClient
 from exporter.sources.model import Snapshot, SourceError
 from exporter.sync.backoff import MAX_RETRY_AFTER
-from exporter.sync.poller import Poller
+from exporter.sync.poller import DUE_PER_TURN, STARTS_PER_TURN, Poller
 from exporter.sync.schedule import Schedule
 from tests.factories import FakeClock, app_dict, make_targets, types_with
 from tests.fakes import FakeSource, snap
@@ -310,10 +312,11 @@ async def test_the_loop_starts_each_job_when_due_from_its_queue_not_a_scan() -> 
         await p.close()
 
 
-async def test_the_loop_creates_a_task_only_for_a_job_with_a_free_slot() -> None:
-    """Every job is due at start-up; waiting ones are queued, not tasks (issue #15: a task per
-    due job held 1.2 KiB each at 10,000 applications), and a job of an application reloaded
-    away while it waited never runs."""
+def gated_poller(
+    count: int, max_concurrent_syncs: int
+) -> tuple[Poller, list[str], list[str], asyncio.Event]:
+    """A poller of `count` applications whose syncs record their start, then wait for the
+    gate: (poller, names, names in the order their syncs started, gate)."""
     gate = asyncio.Event()
     started: list[str] = []
 
@@ -322,12 +325,20 @@ async def test_the_loop_creates_a_task_only_for_a_job_with_a_free_slot() -> None
         await gate.wait()
         return snap(1)
 
-    names = [f"a{i}" for i in range(20)]
+    names = [f"a{i}" for i in range(count)]
     p = Poller(
-        make_targets(*(app_dict(n) for n in names), max_concurrent_syncs=3),
+        make_targets(*(app_dict(n) for n in names), max_concurrent_syncs=max_concurrent_syncs),
         clock=FakeClock(),
         types=types_with({"jira": fetch}),
     )
+    return p, names, started, gate
+
+
+async def test_the_loop_creates_a_task_only_for_a_job_with_a_free_slot() -> None:
+    """Every job is due at start-up; waiting ones are queued, not tasks (issue #15: a task per
+    due job held 1.2 KiB each at 10,000 applications), and a job of an application reloaded
+    away while it waited never runs."""
+    p, names, started, gate = gated_poller(20, max_concurrent_syncs=3)
     loop = asyncio.create_task(p.run())
     try:
         await settle(lambda: len(started) == 3)
@@ -343,6 +354,55 @@ async def test_the_loop_creates_a_task_only_for_a_job_with_a_free_slot() -> None
         loop.cancel()
         await asyncio.gather(loop, return_exceptions=True)
         await p.close()
+
+
+async def test_a_burst_of_due_jobs_is_taken_and_started_over_several_turns_of_the_loop() -> None:
+    """At start-up every job is due at once. The loop takes at most DUE_PER_TURN of them from
+    the queue and starts at most STARTS_PER_TURN per turn, so work handed to it meanwhile (the
+    first scrape's render, issue #15) waits for one turn, not for the whole burst."""
+    p, names, started, gate = gated_poller(600, max_concurrent_syncs=64)
+    seen: list[tuple[int, int]] = []  # (jobs started, jobs still queued), once per turn
+    running = asyncio.get_running_loop()
+
+    def probe() -> None:
+        seen.append((len(started), len(p._queue)))
+        if len(seen) < 200:
+            running.call_soon(probe)  # the next turn of the loop
+
+    probe()
+    loop = asyncio.create_task(p.run())
+    try:
+        await settle(lambda: len(started) == 64 and len(p._queue) == 0)
+        starts = [b[0] - a[0] for a, b in itertools.pairwise(seen)]
+        taken = [a[1] - b[1] for a, b in itertools.pairwise(seen)]
+        assert max(starts) == STARTS_PER_TURN and max(taken) == DUE_PER_TURN
+        assert len(started) == 64 and p._slots.waiting() == 600 - 64
+        gate.set()
+        await settle(lambda: all(p.states[n].sync.up for n in names), rounds=5000)
+    finally:
+        loop.cancel()
+        await asyncio.gather(loop, return_exceptions=True)
+        await p.close()
+
+
+async def test_prepare_builds_each_tls_settings_context_once_and_leaves_bad_ones_to_the_sync(
+    tmp_path: Path,
+) -> None:
+    bad = tmp_path / "ca.pem"
+    bad.write_text("not a certificate")
+    p = Poller(
+        make_targets(
+            app_dict("a"),
+            app_dict("b"),
+            app_dict("c", link={"tls_config": {"insecure_skip_verify": True}}),
+            app_dict("d", link={"tls_config": {"ca_file": str(bad)}}),
+        ),
+        clock=FakeClock(),
+    )
+    await p.prepare()
+    assert len(p._contexts) == 2  # the default, and insecure_skip_verify; not the bad CA
+    await p.sync("d")
+    assert p.states["d"].sync.up is False and p.states["d"].failures == {"tls": 1}
 
 
 async def test_a_reload_requeues_jobs_and_drops_removed_applications() -> None:

@@ -40,11 +40,12 @@ class DueQueue:
         self._heap.clear()
         self._due.clear()
 
-    def pop_due(self, now: float) -> list[tuple[Key, float]]:
-        """Every live entry due at `now` (removed from the queue), in due order."""
-        popped = []
+    def pop_due(self, now: float, most: int | None = None) -> list[tuple[Key, float]]:
+        """The live entries due at `now` (removed from the queue), in due order; at most
+        `most` of them, the rest left queued."""
+        popped: list[tuple[Key, float]] = []
         heap = self._heap
-        while heap and heap[0][0] <= now:
+        while heap and heap[0][0] <= now and (most is None or len(popped) < most):
             when, _, name, index = heapq.heappop(heap)
             key = (name, index)
             if self._due.get(key) == when:

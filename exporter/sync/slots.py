@@ -25,12 +25,14 @@ class Slots(Generic[T]):
     def wait(self, secondary: bool, item: T) -> None:
         self._waiting[secondary].append(item)
 
-    def take(self, live: Callable[[T], bool]) -> list[tuple[bool, T]]:
-        """What may start now, counted as running until done(); items that are no longer
-        `live` (their application was reloaded away) are dropped."""
-        out = []
+    def take(self, live: Callable[[T], bool], most: int | None = None) -> list[tuple[bool, T]]:
+        """What may start now (at most `most` items), counted as running until done(); items
+        that are no longer `live` (their application was reloaded away) are dropped."""
+        out: list[tuple[bool, T]] = []
         for secondary, line in self._waiting.items():
             while line and self._running[secondary] < self.limit:
+                if most is not None and len(out) >= most:
+                    return out
                 item = line.popleft()
                 if live(item):
                     self._running[secondary] += 1
