@@ -13,7 +13,7 @@ from exporter.config.models import ApplicationBase as Application
 from exporter.sources.http import LinkClient
 from exporter.sources.model import Snapshot, SourceError
 from exporter.sync.backoff import MAX_RETRY_AFTER
-from exporter.sync.poller import DUE_PER_TURN, STARTS_PER_TURN, Poller
+from exporter.sync.poller import DUE_PER_TURN, NO_FAILURES, STARTS_PER_TURN, Poller
 from exporter.sync.schedule import Schedule
 from tests.factories import FakeClock, app_dict, make_targets, types_with
 from tests.fakes import FakeSource, snap
@@ -54,6 +54,8 @@ async def test_a_failing_application_does_not_delay_another() -> None:
     await p.run_due()
     assert p.states["good"].sync.up is True and p.states["bad"].sync.up is False
     assert p.states["bad"].failures == {"http_5xx": 1}
+    # Until its first failure an application shares one empty mapping (issue #15: memory).
+    assert p.states["good"].failures is NO_FAILURES and not NO_FAILURES
     assert p.states["bad"].sync.last_error == "http_5xx: HTTP 500: server error"
     assert p.states["good"].sync.next_due == clock.now + 60
     await p.close()
