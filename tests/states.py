@@ -4,13 +4,13 @@ registry that collects them. Shared by the collector, exposition and source test
 
 from __future__ import annotations
 
-from collections import Counter
+from collections.abc import Mapping
 
 from prometheus_client import CollectorRegistry
 
 from exporter.serve.collector import LicenseCollector, ReloadStatus
 from exporter.sources.model import AppsSnapshot, ProductLicense, Snapshot, UsersSnapshot
-from exporter.sync.poller import AppState
+from exporter.sync.poller import NO_FAILURES, AppState
 from exporter.sync.schedule import Schedule
 from tests.factories import FakeClock, at, make_target
 
@@ -26,7 +26,7 @@ def state(
     type: str = "jira",
     *products: ProductLicense,
     users: Schedule[UsersSnapshot] | None = None,
-    failures: Counter[str] | None = None,
+    failures: Mapping[str, int] | None = None,
     last_success: float = NOW - 10,
     up: bool = True,
     snapshot: Snapshot | None = None,
@@ -34,7 +34,7 @@ def state(
     target = make_target(name, type, sync_interval="1m", **EXTRA.get(type, {}))
     sync = Schedule[Snapshot](60.0, snapshot=snapshot or Snapshot(products), up=up)
     sync.last_success, sync.last_attempt, sync.last_duration = at(last_success), at(NOW - 10), 0.25
-    return AppState(target, sync, users, failures if failures is not None else Counter())
+    return AppState(target, sync, users, failures if failures is not None else NO_FAILURES)
 
 
 def registry(

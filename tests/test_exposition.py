@@ -43,7 +43,7 @@ MUTATIONS: dict[str, Callable[[Rig], object]] = {
     "up_unknown": lambda r: setattr(r.states["jira-a"].sync, "up", None),
     "last_success": lambda r: setattr(r.states["jira-a"].sync, "last_success", at(NOW - 5)),
     "last_duration": lambda r: setattr(r.states["jira-a"].sync, "last_duration", 0.5),
-    "failures": lambda r: r.states["jira-a"].failures.update(["http_5xx"]),
+    "failures": lambda r: r.states["jira-a"].count_failure("http_5xx"),
     "users_interval": lambda r: setattr(r.states["bb"].users, "interval", 7200.0),
     "users_up": lambda r: setattr(r.states["bb"].users, "up", False),
     "users_last_success": lambda r: setattr(r.states["bb"].users, "last_success", at(NOW - 1)),
@@ -260,7 +260,7 @@ def test_a_replaced_state_object_with_equal_content_renders_the_same() -> None:
     r = rig()
     first = r.check(TEXT)
     old = r.states["jira-a"]
-    r.states["jira-a"] = replace(old, failures=old.failures.copy())
+    r.states["jira-a"] = replace(old, failures=dict(old.failures))
     assert r.check(TEXT) == first
 
 

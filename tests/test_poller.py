@@ -12,6 +12,7 @@ import pytest
 from exporter.config.models import ApplicationBase as Application
 from exporter.sources.http import LinkClient
 from exporter.sources.model import Snapshot, SourceError
+from exporter.sync import poller as poller_module
 from exporter.sync.backoff import MAX_RETRY_AFTER
 from exporter.sync.poller import DUE_PER_TURN, NO_FAILURES, STARTS_PER_TURN, Poller
 from exporter.sync.schedule import Schedule
@@ -387,12 +388,12 @@ async def test_a_burst_of_due_jobs_is_taken_and_started_over_several_turns_of_th
         await p.close()
 
 
-async def test_prepare_builds_each_tls_settings_context_once_and_leaves_bad_ones_to_the_sync(
-    tmp_path: Path,
-) -> None:
+def tls_poller(tmp_path: Path) -> Poller:
+    """Four applications on three TLS settings: the default (twice), insecure_skip_verify,
+    and a CA file that holds no certificate."""
     bad = tmp_path / "ca.pem"
     bad.write_text("not a certificate")
-    p = Poller(
+    return Poller(
         make_targets(
             app_dict("a"),
             app_dict("b"),
@@ -401,10 +402,27 @@ async def test_prepare_builds_each_tls_settings_context_once_and_leaves_bad_ones
         ),
         clock=FakeClock(),
     )
+
+
+async def test_prepare_builds_the_tls_contexts_and_leaves_bad_ones_to_the_sync(
+    tmp_path: Path,
+) -> None:
+    p = tls_poller(tmp_path)
     await p.prepare()
     assert len(p._contexts) == 2  # the default, and insecure_skip_verify; not the bad CA
     await p.sync("d")
     assert p.states["d"].sync.up is False and p.states["d"].failures == {"tls": 1}
+    await p.close()
+
+
+async def test_prepare_leaves_the_contexts_beyond_its_budget_to_the_syncs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(poller_module, "PREPARE_BUDGET", 0.0)
+    p = tls_poller(tmp_path)
+    await p.prepare()
+    assert len(p._contexts) == 0
+    await p.close()
 
 
 async def test_a_reload_requeues_jobs_and_drops_removed_applications() -> None:

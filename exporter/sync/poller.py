@@ -11,6 +11,7 @@ import contextlib
 import importlib
 import logging
 import random
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -45,6 +46,8 @@ MAX_SLEEP: Final = 60.0
 # at most STARTS_PER_TURN of them get their task; the rest follow in the next turns.
 DUE_PER_TURN: Final = 256
 STARTS_PER_TURN: Final = 8
+# Seconds prepare() may spend building SSL contexts before listening (see there).
+PREPARE_BUDGET: Final = 0.25
 
 
 @dataclass(slots=True)  # slots: a misspelt field is an error, not a new attribute
@@ -166,8 +169,14 @@ class Poller:
         behind it on this loop (75 ms, issue #15): the SSL context of each distinct TLS
         setting (loading the CA store: 26 ms each), httpcore, which httpx imports at its first
         client (21 ms), and anyio's asyncio backend, which httpcore imports at its first
-        connection (28 ms). A context that cannot be built is left to the syncs to report."""
+        connection (28 ms). A context that cannot be built is left to the syncs to report, and
+        so are the contexts beyond PREPARE_BUDGET: hundreds of distinct CA or certificate
+        files would otherwise hold back listening (and health checks) for seconds."""
+        # Real time, not self.clock: the budget is for start-up as the operator waits for it.
+        deadline = time.perf_counter() + PREPARE_BUDGET
         for tls in {state.target.link.tls_config for state in self.states.values()}:
+            if time.perf_counter() >= deadline:
+                break
             with contextlib.suppress(SourceError):
                 self._contexts.get(tls)
         importlib.import_module("httpcore")
@@ -309,7 +318,8 @@ class Poller:
             self._requeue(state)
 
     def _pop_due(self, now: float) -> list[tuple[AppState, Job[Any]]]:
-        """The queued jobs due at `now` (at most DUE_PER_TURN), license syncs first."""
+        """The queued jobs due at `now` (at most DUE_PER_TURN), license syncs first within
+        them (each kind has its own line of slots, so the order across turns does not matter)."""
         due: list[tuple[AppState, Job[Any]]] = []
         for (name, index), _ in self._queue.pop_due(now, DUE_PER_TURN):
             state = self.states.get(name)
@@ -387,12 +397,13 @@ class Poller:
 
     async def close(self) -> None:
         self._slots.clear()
-        if self._starting is not None:
-            self._starting.cancel()
-            self._starting = None
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        # After the tasks: each one's end asks _start() for the next job again.
+        if self._starting is not None:
+            self._starting.cancel()
+            self._starting = None
         for http, _ in self._clients.values():
             await http.aclose()
         self._clients.clear()
