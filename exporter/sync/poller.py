@@ -318,8 +318,9 @@ class Poller:
             self._requeue(state)
 
     def _pop_due(self, now: float) -> list[tuple[AppState, Job[Any]]]:
-        """The queued jobs due at `now` (at most DUE_PER_TURN), license syncs first within
-        them (each kind has its own line of slots, so the order across turns does not matter)."""
+        """The queued jobs due at `now`, at most DUE_PER_TURN, in due order. License syncs
+        need not come first: each kind waits in a line of its own (sync/slots.py), so a
+        secondary job never holds a sync's slot."""
         due: list[tuple[AppState, Job[Any]]] = []
         for (name, index), _ in self._queue.pop_due(now, DUE_PER_TURN):
             state = self.states.get(name)
@@ -332,7 +333,6 @@ class Poller:
                 due.append((state, job))
             # else: in flight, or a secondary job whose sync is down: queued again when the
             # running job ends (run_job requeues every job of its application).
-        due.sort(key=lambda pair: pair[1].secondary)  # stable: license syncs first
         return due
 
     def _start(self) -> None:
